@@ -1,0 +1,48 @@
+package dev.portkeeper;
+
+import java.time.Duration;
+
+/**
+ * No connection to the endpoint became available within the acquire timeout: every connection
+ * the limits allow was borrowed and none came back in time. The message and fields carry the
+ * pool's state at that moment.
+ */
+public final class AcquireTimeoutException extends PortkeeperException {
+    private static final long serialVersionUID = 1L;
+
+    private final Duration timeout;
+    private final PoolStats endpointStats;
+    private final PoolStats poolStats;
+
+    /**
+     * @param endpoint the endpoint a connection was wanted for
+     * @param timeout how long the borrower waited
+     * @param endpointStats the endpoint's state
+     * @param poolStats the whole pool's state
+     */
+    public AcquireTimeoutException(Endpoint endpoint, Duration timeout, PoolStats endpointStats, PoolStats poolStats) {
+        super(endpoint, "Connection to " + endpoint + " is not available, request timed out after "
+                + timeout.toMillis() + " ms (endpoint: " + endpointStats + "; pool: " + poolStats
+                + "). Connections are not coming back fast enough: make sure every borrowed connection is"
+                + " closed (enable leakDetectionThreshold to find the ones that are not), or raise"
+                + " maxPerEndpoint/maxTotal if the endpoint can take more, or raise acquireTimeout.", null);
+        this.timeout = timeout;
+        this.endpointStats = endpointStats;
+        this.poolStats = poolStats;
+    }
+
+    /** @return how long the borrower waited */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** @return the endpoint's state when the wait ended */
+    public PoolStats endpointStats() {
+        return endpointStats;
+    }
+
+    /** @return the whole pool's state when the wait ended */
+    public PoolStats poolStats() {
+        return poolStats;
+    }
+}

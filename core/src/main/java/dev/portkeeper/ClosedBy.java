@@ -1,0 +1,14 @@
+package dev.portkeeper;
+
+/**
+ * Which side ended a connection first, and so where its TIME_WAIT landed: the side that sends
+ * the first FIN keeps the connection in TIME_WAIT for 60 s, holding its port.
+ */
+public enum ClosedBy {
+    /** This side sent the first FIN: TIME_WAIT lands on this host and holds a local port for 60 s. */
+    LOCAL,
+    /** The peer sent the first FIN: TIME_WAIT lands on the peer; this host keeps nothing. */
+    PEER,
+    /** The connection ended with a reset (RST): neither side keeps a TIME_WAIT. */
+    RESET
+}

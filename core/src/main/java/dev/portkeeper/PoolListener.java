@@ -1,0 +1,49 @@
+package dev.portkeeper;
+
+import java.io.IOException;
+
+/**
+ * Receives a pool's connection events; the port budget monitor and the metrics binders are
+ * listeners. Every method has an empty default, so implement only what you need.
+ *
+ * <p>Contract: methods are called on the thread that caused the event (a borrower, the
+ * background task), so they must be fast and must not block; they must not call back into the
+ * pool. A listener that throws is logged and ignored: it never breaks the pool.
+ */
+public interface PoolListener {
+
+    /** A new connection was opened. @param connection the connection */
+    default void connectionOpened(ConnectionInfo connection) {
+    }
+
+    /**
+     * A connection was closed by the pool.
+     *
+     * @param connection the connection
+     * @param reason why the pool closed it
+     * @param closedBy which side closed first, so where its TIME_WAIT landed
+     */
+    default void connectionClosed(ConnectionInfo connection, CloseReason reason, ClosedBy closedBy) {
+    }
+
+    /**
+     * Opening a connection failed.
+     *
+     * @param endpoint the endpoint
+     * @param failure what the connect raised
+     */
+    default void connectFailed(Endpoint endpoint, IOException failure) {
+    }
+
+    /** A connection was lent. @param connection the connection */
+    default void connectionBorrowed(ConnectionInfo connection) {
+    }
+
+    /** A connection came back and went back into the pool. @param connection the connection */
+    default void connectionReturned(ConnectionInfo connection) {
+    }
+
+    /** A connection has been borrowed longer than the leak threshold. @param report the details */
+    default void leakSuspected(LeakReport report) {
+    }
+}

@@ -1,0 +1,243 @@
+package dev.portkeeper;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The socket options applied to every connection the pool opens.
+ *
+ * <p>Immutable and thread-safe; build with {@link #custom()} or {@link #from(SocketPolicy)}.
+ *
+ * <table>
+ *   <caption>Options and their defaults</caption>
+ *   <tr><th>option</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@code connectTimeout}</td><td>5 s</td><td>bound on {@code connect()}</td></tr>
+ *   <tr><td>{@code readTimeout}</td><td>30 s</td>
+ *       <td>bound on one blocking read ({@code SO_TIMEOUT}); 0 waits forever. A read that times out
+ *       leaves the protocol out of step, so that connection is discarded when it is closed</td></tr>
+ *   <tr><td>{@code tcpNoDelay}</td><td>true</td><td>{@code TCP_NODELAY}: no Nagle delay for small requests</td></tr>
+ *   <tr><td>{@code keepAlive}</td><td>true</td><td>{@code SO_KEEPALIVE}</td></tr>
+ *   <tr><td>{@code keepAliveIdle}</td><td>60 s</td><td>{@code TCP_KEEPIDLE}: silence before the first probe</td></tr>
+ *   <tr><td>{@code keepAliveInterval}</td><td>10 s</td><td>{@code TCP_KEEPINTVL}: between probes</td></tr>
+ *   <tr><td>{@code keepAliveCount}</td><td>6</td><td>{@code TCP_KEEPCNT}: unanswered probes before the
+ *       kernel declares the peer dead</td></tr>
+ *   <tr><td>{@code sendBufferSize}, {@code receiveBufferSize}</td><td>0</td>
+ *       <td>{@code SO_SNDBUF}/{@code SO_RCVBUF} in bytes; 0 leaves the kernel's autotuning alone</td></tr>
+ * </table>
+ *
+ * <p>With the keepalive defaults a peer that vanished without a FIN or RST (a half-open
+ * connection: a crashed host, a dropped NAT entry) is detected after 60 s + 6 × 10 s = 2 min of
+ * silence, where the kernel's own defaults (7,200 s + 9 × 75 s) take 2 h 11 min. The
+ * per-socket values need {@code jdk.net.ExtendedSocketOptions} (Linux, macOS, Windows 10+);
+ * where the platform lacks them only {@code SO_KEEPALIVE} is set and the system-wide values apply.
+ */
+public final class SocketPolicy {
+    /** Default of {@code connectTimeout}. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Default of {@code readTimeout}. */
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
+    /** Default of {@code keepAliveIdle}. */
+    public static final Duration DEFAULT_KEEPALIVE_IDLE = Duration.ofSeconds(60);
+    /** Default of {@code keepAliveInterval}. */
+    public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(10);
+    /** Default of {@code keepAliveCount}. */
+    public static final int DEFAULT_KEEPALIVE_COUNT = 6;
+
+    private static final SocketPolicy DEFAULTS = new Builder().build();
+
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
+    private final boolean tcpNoDelay;
+    private final boolean keepAlive;
+    private final Duration keepAliveIdle;
+    private final Duration keepAliveInterval;
+    private final int keepAliveCount;
+    private final int sendBufferSize;
+    private final int receiveBufferSize;
+
+    private SocketPolicy(Builder b) {
+        connectTimeout = b.connectTimeout;
+        readTimeout = b.readTimeout;
+        tcpNoDelay = b.tcpNoDelay;
+        keepAlive = b.keepAlive;
+        keepAliveIdle = b.keepAliveIdle;
+        keepAliveInterval = b.keepAliveInterval;
+        keepAliveCount = b.keepAliveCount;
+        sendBufferSize = b.sendBufferSize;
+        receiveBufferSize = b.receiveBufferSize;
+    }
+
+    /** @return the default policy */
+    public static SocketPolicy ofDefaults() {
+        return DEFAULTS;
+    }
+
+    /** @return a builder holding the defaults */
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    /**
+     * @param base the policy to start from
+     * @return a builder holding a copy of {@code base}
+     */
+    public static Builder from(SocketPolicy base) {
+        return new Builder(Objects.requireNonNull(base, "base"));
+    }
+
+    /** @return bound on connect() */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** @return bound on one blocking read; zero waits forever */
+    public Duration readTimeout() {
+        return readTimeout;
+    }
+
+    /** @return whether TCP_NODELAY is set */
+    public boolean tcpNoDelay() {
+        return tcpNoDelay;
+    }
+
+    /** @return whether SO_KEEPALIVE is set */
+    public boolean keepAlive() {
+        return keepAlive;
+    }
+
+    /** @return TCP_KEEPIDLE */
+    public Duration keepAliveIdle() {
+        return keepAliveIdle;
+    }
+
+    /** @return TCP_KEEPINTVL */
+    public Duration keepAliveInterval() {
+        return keepAliveInterval;
+    }
+
+    /** @return TCP_KEEPCNT */
+    public int keepAliveCount() {
+        return keepAliveCount;
+    }
+
+    /** @return SO_SNDBUF in bytes; 0 leaves the kernel's default */
+    public int sendBufferSize() {
+        return sendBufferSize;
+    }
+
+    /** @return SO_RCVBUF in bytes; 0 leaves the kernel's default */
+    public int receiveBufferSize() {
+        return receiveBufferSize;
+    }
+
+    /** @return how long a silent, half-open peer takes to be detected: idle + interval × count */
+    public Duration keepAliveDetectionTime() {
+        return keepAliveIdle.plus(keepAliveInterval.multipliedBy(keepAliveCount));
+    }
+
+    @Override
+    public String toString() {
+        return "SocketPolicy{connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
+                + ", tcpNoDelay=" + tcpNoDelay + ", keepAlive=" + keepAlive
+                + ", keepAliveIdle=" + keepAliveIdle + ", keepAliveInterval=" + keepAliveInterval
+                + ", keepAliveCount=" + keepAliveCount + ", sendBufferSize=" + sendBufferSize
+                + ", receiveBufferSize=" + receiveBufferSize + '}';
+    }
+
+    /** Builds {@link SocketPolicy}; each setter validates its argument. Not thread-safe. */
+    public static final class Builder {
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+        private boolean tcpNoDelay = true;
+        private boolean keepAlive = true;
+        private Duration keepAliveIdle = DEFAULT_KEEPALIVE_IDLE;
+        private Duration keepAliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
+        private int keepAliveCount = DEFAULT_KEEPALIVE_COUNT;
+        private int sendBufferSize;
+        private int receiveBufferSize;
+
+        private Builder() {
+        }
+
+        private Builder(SocketPolicy p) {
+            connectTimeout = p.connectTimeout;
+            readTimeout = p.readTimeout;
+            tcpNoDelay = p.tcpNoDelay;
+            keepAlive = p.keepAlive;
+            keepAliveIdle = p.keepAliveIdle;
+            keepAliveInterval = p.keepAliveInterval;
+            keepAliveCount = p.keepAliveCount;
+            sendBufferSize = p.sendBufferSize;
+            receiveBufferSize = p.receiveBufferSize;
+        }
+
+        /** @param value greater than 0, at most {@link Integer#MAX_VALUE} ms; default 5 s @return this */
+        public Builder connectTimeout(Duration value) {
+            connectTimeout = millisOrLess("connectTimeout", Checks.positive("connectTimeout", value));
+            return this;
+        }
+
+        /** @param value zero (wait forever) or more; default 30 s @return this */
+        public Builder readTimeout(Duration value) {
+            readTimeout = millisOrLess("readTimeout", Checks.notNegative("readTimeout", value));
+            return this;
+        }
+
+        /** @param value whether to set TCP_NODELAY; default true @return this */
+        public Builder tcpNoDelay(boolean value) {
+            tcpNoDelay = value;
+            return this;
+        }
+
+        /** @param value whether to set SO_KEEPALIVE; default true @return this */
+        public Builder keepAlive(boolean value) {
+            keepAlive = value;
+            return this;
+        }
+
+        /** @param value at least 1 s, whole seconds (rounded down); default 60 s @return this */
+        public Builder keepAliveIdle(Duration value) {
+            keepAliveIdle = Duration.ofSeconds(Checks.atLeastOneSecond("keepAliveIdle", value).getSeconds());
+            return this;
+        }
+
+        /** @param value at least 1 s, whole seconds (rounded down); default 10 s @return this */
+        public Builder keepAliveInterval(Duration value) {
+            keepAliveInterval = Duration.ofSeconds(Checks.atLeastOneSecond("keepAliveInterval", value).getSeconds());
+            return this;
+        }
+
+        /** @param value 1 to 127 (the kernel's limit); default 6 @return this */
+        public Builder keepAliveCount(int value) {
+            if (value < 1 || value > 127) {
+                throw new IllegalArgumentException("keepAliveCount must be between 1 and 127: " + value);
+            }
+            keepAliveCount = value;
+            return this;
+        }
+
+        /** @param value bytes, 0 (kernel default, the default) or more @return this */
+        public Builder sendBufferSize(int value) {
+            sendBufferSize = Checks.notNegative("sendBufferSize", value);
+            return this;
+        }
+
+        /** @param value bytes, 0 (kernel default, the default) or more @return this */
+        public Builder receiveBufferSize(int value) {
+            receiveBufferSize = Checks.notNegative("receiveBufferSize", value);
+            return this;
+        }
+
+        /** @return the policy */
+        public SocketPolicy build() {
+            return new SocketPolicy(this);
+        }
+
+        private static Duration millisOrLess(String name, Duration value) {
+            if (value.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
+                throw new IllegalArgumentException(name + " must be at most " + Integer.MAX_VALUE + " ms: " + value);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.portkeeper;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A line-oriented test server on 127.0.0.1: each line received is answered by
+ * {@link Behaviour#answer(String)}. Counts accepted connections and can close them all, as a
+ * server with an idle timeout would.
+ */
+final class LoopbackServer implements AutoCloseable {
+
+    /** What the server answers to one request line; null closes the connection. */
+    interface Behaviour {
+        String answer(String line);
+    }
+
+    static final Behaviour ECHO = line -> line + "\n";
+
+    private final ServerSocket server;
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "loopback-server");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+    private final AtomicInteger acceptCount = new AtomicInteger();
+    private volatile Behaviour behaviour;
+
+    private LoopbackServer(Behaviour behaviour) throws IOException {
+        this.behaviour = behaviour;
+        this.server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
+        threads.execute(this::acceptLoop);
+    }
+
+    static LoopbackServer start(Behaviour behaviour) throws IOException {
+        return new LoopbackServer(behaviour);
+    }
+
+    static LoopbackServer echo() throws IOException {
+        return start(ECHO);
+    }
+
+    Endpoint endpoint() {
+        return Endpoint.of("127.0.0.1", server.getLocalPort());
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    int accepted() {
+        return acceptCount.get();
+    }
+
+    void behaviour(Behaviour value) {
+        behaviour = value;
+    }
+
+    /** Closes every accepted connection from the server side (a FIN to the client). */
+    void closeAccepted() throws IOException {
+        for (Socket s : accepted) {
+            s.close();
+        }
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                acceptCount.incrementAndGet();
+                accepted.add(s);
+                threads.execute(() -> serve(s));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s; BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))) {
+            OutputStream out = s.getOutputStream();
+            String line;
+            while ((line = in.readLine()) != null) {
+                String answer = behaviour.answer(line);
+                if (answer == null) {
+                    return;
+                }
+                out.write(answer.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+        } catch (IOException e) {
+            // the client went away; nothing to serve
+        } finally {
+            accepted.remove(s);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        closeAccepted();
+        threads.shutdownNow();
+    }
+}
