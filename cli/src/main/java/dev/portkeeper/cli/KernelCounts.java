@@ -1,0 +1,65 @@
+package dev.portkeeper.cli;
+
+import dev.portkeeper.kernel.KernelRead;
+import dev.portkeeper.kernel.Procfs;
+import dev.portkeeper.kernel.TcpSocket;
+import dev.portkeeper.kernel.TcpState;
+import dev.portkeeper.kernel.TcpTable;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+
+/**
+ * Counts, from the kernel's own tables, the client-side sockets toward one server address.
+ * Each demo phase gets a server on a port of its own, so whatever TIME_WAIT points at that
+ * port was left by that phase.
+ */
+final class KernelCounts {
+    private static final long SETTLE_NANOS = 3_000_000_000L;
+
+    private final Procfs procfs;
+
+    KernelCounts(Procfs procfs) {
+        this.procfs = procfs;
+    }
+
+    /** @return why the kernel's tables cannot be read here, if they cannot */
+    Optional<String> unavailableReason() {
+        return procfs.tcpTable().unavailableReason();
+    }
+
+    /**
+     * Waits (at most 3 s) until no client socket toward {@code server} is still closing, then
+     * counts those in TIME_WAIT.
+     *
+     * @return the count, or -1 when the kernel's tables are unavailable
+     */
+    int settledTimeWait(InetSocketAddress server) {
+        long deadline = System.nanoTime() + SETTLE_NANOS;
+        while (true) {
+            KernelRead<TcpTable> read = procfs.tcpTable();
+            if (!read.isAvailable()) {
+                return -1;
+            }
+            int timeWait = 0;
+            int closing = 0;
+            for (TcpSocket s : read.get().sockets()) {
+                if (s.hasRemote(server)) {
+                    if (s.state() == TcpState.TIME_WAIT) {
+                        timeWait++;
+                    } else if (s.state() == TcpState.FIN_WAIT1 || s.state() == TcpState.FIN_WAIT2) {
+                        closing++;
+                    }
+                }
+            }
+            if (closing == 0 || System.nanoTime() - deadline > 0) {
+                return timeWait;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return timeWait;
+            }
+        }
+    }
+}
