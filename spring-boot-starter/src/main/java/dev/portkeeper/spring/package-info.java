@@ -1,0 +1,5 @@
+/**
+ * Spring Boot auto-configuration of a Portkeeper {@link dev.portkeeper.ConnectionPool} from
+ * {@code portkeeper.*} properties.
+ */
+package dev.portkeeper.spring;
