@@ -1,5 +1,7 @@
 package dev.portkeeper.benchmarks;
 
+import dev.portkeeper.budget.BudgetSnapshot;
+import dev.portkeeper.budget.PortBudgetMonitor;
 import dev.portkeeper.kernel.Procfs;
 import dev.portkeeper.kernel.TcpTable;
 import java.io.IOException;
@@ -30,7 +32,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * The full TCP table scan against merely reading its bytes, on a generated table of a busy
  * dual-stack JVM host (20,000 sockets, all in {@code tcp6}, about 3 MB): the parse should
  * cost close to the read. Compare {@code parse} with {@code readBytes} as a ratio from the
- * same run.
+ * same run; {@code budgetSnapshot} adds the monitor's work on top of the parse.
  *
  * <p>The files are regular files in a temporary directory, so this measures the library's
  * share only; on a real {@code /proc} the kernel's work to print the table comes on top of
@@ -60,6 +62,7 @@ public class TcpTableParseBenchmark {
     private Path tcp;
     private Path tcp6;
     private Procfs procfs;
+    private PortBudgetMonitor monitor;
 
     @Setup(Level.Trial)
     public void writeTable() throws IOException {
@@ -74,6 +77,7 @@ public class TcpTableParseBenchmark {
         if (table.size() != sockets || table.skippedLines() != 0) {
             throw new IllegalStateException("generated table misread: " + table);
         }
+        monitor = PortBudgetMonitor.builder().procfs(procfs).build();
     }
 
     @TearDown(Level.Trial)
@@ -96,6 +100,12 @@ public class TcpTableParseBenchmark {
     @Benchmark
     public TcpTable parse() {
         return procfs.tcpTable().get();
+    }
+
+    /** The monitor's full sample: the parse plus the per-destination budget, forecast and levels. */
+    @Benchmark
+    public BudgetSnapshot budgetSnapshot() {
+        return monitor.snapshot();
     }
 
     /**

@@ -1,0 +1,148 @@
+package dev.portkeeper.budget;
+
+import dev.portkeeper.CloseReason;
+import dev.portkeeper.ClosedBy;
+import dev.portkeeper.ConnectionInfo;
+import dev.portkeeper.Endpoint;
+import dev.portkeeper.PoolListener;
+import dev.portkeeper.Ticker;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The pools' own account of opens and closes per destination: who closed first (so where each
+ * TIME_WAIT landed), and when, by the second, over the last minute. It gives the close rate and
+ * the TIME_WAIT this process holds without reading the kernel. Thread-safe; its methods run on
+ * pool threads, at connect and close only, never on the borrow path.
+ */
+final class Ledger implements PoolListener {
+    private static final int SECONDS = PortBudgetMonitor.TIME_WAIT_SECONDS;
+
+    private final Ticker ticker;
+    private final Map<Destination, Entry> entries = new ConcurrentHashMap<>();
+    private final Map<String, Long> exhaustionByRemote = new ConcurrentHashMap<>();
+
+    Ledger(Ticker ticker) {
+        this.ticker = ticker;
+    }
+
+    /** One destination's counts; the per-second ring covers the TIME_WAIT length. */
+    static final class Entry {
+        private long opened;
+        private long closedLocal;
+        private long closedPeer;
+        private long closedReset;
+        private int open;
+        private final long[] secondOf = new long[SECONDS + 1];
+        private final int[] localCloses = new int[SECONDS + 1];
+
+        synchronized void opened() {
+            opened++;
+            open++;
+        }
+
+        synchronized void closed(ClosedBy by, long second) {
+            open = Math.max(0, open - 1);
+            if (by == ClosedBy.LOCAL) {
+                closedLocal++;
+                int slot = (int) (second % secondOf.length);
+                if (secondOf[slot] != second) {
+                    secondOf[slot] = second;
+                    localCloses[slot] = 0;
+                }
+                localCloses[slot]++;
+            } else if (by == ClosedBy.PEER) {
+                closedPeer++;
+            } else {
+                closedReset++;
+            }
+        }
+
+        /** Local closes within the last {@code seconds} whole seconds before {@code now}, this second included. */
+        synchronized int localClosesWithin(long now, int seconds) {
+            int n = 0;
+            for (int i = 0; i < secondOf.length; i++) {
+                if (localCloses[i] > 0 && now - secondOf[i] < seconds && secondOf[i] <= now) {
+                    n += localCloses[i];
+                }
+            }
+            return n;
+        }
+
+        synchronized LedgerCounts counts(long now, long exhaustionFailures) {
+            return new LedgerCounts(opened, closedLocal, closedPeer, closedReset, open,
+                    localClosesWithin(now, SECONDS), exhaustionFailures);
+        }
+    }
+
+    private long second() {
+        return Math.floorDiv(ticker.nanos(), 1_000_000_000L);
+    }
+
+    private static Destination destination(ConnectionInfo c) {
+        InetSocketAddress local = c.localAddress();
+        InetSocketAddress remote = c.remoteAddress();
+        if (local == null || remote == null || local.getAddress() == null || remote.getAddress() == null) {
+            return null;
+        }
+        return Destination.of(local.getAddress(), remote.getAddress(), remote.getPort());
+    }
+
+    @Override
+    public void connectionOpened(ConnectionInfo connection) {
+        Destination d = destination(connection);
+        if (d != null) {
+            entries.computeIfAbsent(d, k -> new Entry()).opened();
+        }
+    }
+
+    @Override
+    public void connectionClosed(ConnectionInfo connection, CloseReason reason, ClosedBy closedBy) {
+        Destination d = destination(connection);
+        if (d != null) {
+            entries.computeIfAbsent(d, k -> new Entry()).closed(closedBy, second());
+        }
+    }
+
+    @Override
+    public void connectFailed(Endpoint endpoint, IOException failure) {
+        if (isPortExhaustion(failure)) {
+            exhaustionByRemote.merge(endpoint.toString(), 1L, Long::sum);
+        }
+    }
+
+    /** EADDRNOTAVAIL on connect: the JDK reports it as a BindException "Cannot assign requested address". */
+    static boolean isPortExhaustion(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof BindException && String.valueOf(t.getMessage()).contains("Cannot assign requested address")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Map<Destination, Entry> entries() {
+        return entries;
+    }
+
+    /** Port-exhaustion failures toward the destination's remote end, when the pool named it by address. */
+    long exhaustionFailures(Destination d) {
+        return exhaustionByRemote.getOrDefault(d.remoteText(), 0L);
+    }
+
+    LedgerCounts counts(Destination d) {
+        Entry e = entries.get(d);
+        return e == null ? (exhaustionFailures(d) == 0 ? LedgerCounts.NONE
+                : new LedgerCounts(0, 0, 0, 0, 0, 0, exhaustionFailures(d)))
+                : e.counts(second(), exhaustionFailures(d));
+    }
+
+    /** Local closes per second over the last {@code windowSeconds} whole seconds. */
+    double closeRate(Destination d, int windowSeconds) {
+        Entry e = entries.get(d);
+        return e == null ? 0 : e.localClosesWithin(second(), windowSeconds) / (double) windowSeconds;
+    }
+}

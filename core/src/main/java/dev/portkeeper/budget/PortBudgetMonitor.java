@@ -1,0 +1,454 @@
+package dev.portkeeper.budget;
+
+import dev.portkeeper.PoolListener;
+import dev.portkeeper.Ticker;
+import dev.portkeeper.kernel.EphemeralRange;
+import dev.portkeeper.kernel.KernelRead;
+import dev.portkeeper.kernel.KernelSysctls;
+import dev.portkeeper.kernel.NetStat;
+import dev.portkeeper.kernel.ProcessFds;
+import dev.portkeeper.kernel.Procfs;
+import dev.portkeeper.kernel.SockStat;
+import dev.portkeeper.kernel.TcpState;
+import dev.portkeeper.kernel.TcpTable;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches the ephemeral-port budget and warns before it runs out.
+ *
+ * <p>Each sample reads {@code /proc/net/sockstat} (cheap) and, when there is pressure or the
+ * last read is older than {@code idleTableInterval}, the full socket tables; from them it
+ * counts, per {@link Destination}, the sockets holding a local port of the range, by state,
+ * against the capacity (the range, less reserved ports and ports held by listeners in it). The
+ * close rate comes from the TIME_WAIT timers (how many entered TIME_WAIT within the trend
+ * window) or, without the kernel view, from the ledger of the pools attached through
+ * {@link #poolListener()}. A forecast of the time to exhaustion and the share used give each
+ * budget a {@link BudgetLevel}; a level change is an alert (to the listeners and to the log, at
+ * WARN with the numbers and the remedy when it gets worse, at INFO when it recovers).
+ *
+ * <pre>{@code
+ * PortBudgetMonitor monitor = PortBudgetMonitor.shared();          // one per JVM, sampling
+ * ConnectionPool pool = ConnectionPool.builder().listener(monitor.poolListener()).build();
+ * monitor.snapshot().destinations().forEach(System.out::println);
+ * }</pre>
+ *
+ * <p>Where procfs cannot be read (not Linux, a restricted container) it runs on the ledger
+ * alone, and every snapshot says that the kernel view is unavailable and why. It never changes
+ * anything on the host. Thread-safe.
+ */
+public final class PortBudgetMonitor implements AutoCloseable {
+    /** How long a TIME_WAIT socket holds its port on Linux ({@code TCP_TIMEWAIT_LEN}), in seconds. */
+    public static final int TIME_WAIT_SECONDS = 60;
+
+    private static final Logger LOG = LoggerFactory.getLogger(PortBudgetMonitor.class);
+    private static final String TW_BUCKETS = "tcp_max_tw_buckets";
+    private static final String FDS = "file descriptors";
+    private static PortBudgetMonitor shared;
+
+    private final Procfs procfs;
+    private final BudgetSettings settings;
+    private final Ticker ticker;
+    private final Ledger ledger;
+    private final List<BudgetAlertListener> listeners = new CopyOnWriteArrayList<>();
+    private final Map<Destination, Tracked> tracked = new HashMap<>();
+    private final LevelTracker timeWaitBuckets;
+    private final LevelTracker fileDescriptors;
+    private final int windowSeconds;
+    private ScheduledExecutorService sampler;
+    private volatile BudgetSnapshot latest;
+    private KernelAggregate lastAggregate;
+    private long lastTableAt;
+    private long lastOverflows = -1;
+    private ProcessFds lastFds;
+
+    /** A destination's trends and level across samples. */
+    private static final class Tracked {
+        final Trend used;
+        final Trend other;
+        final LevelTracker level;
+        long lastSeen;
+        long exhaustionFailures;
+
+        Tracked(long windowNanos, BudgetSettings settings) {
+            used = new Trend(windowNanos);
+            other = new Trend(windowNanos);
+            level = new LevelTracker(settings);
+        }
+    }
+
+    private PortBudgetMonitor(Builder b) {
+        this.procfs = b.procfs;
+        this.settings = b.settings;
+        this.ticker = b.ticker;
+        this.ledger = new Ledger(ticker);
+        this.listeners.addAll(b.listeners);
+        this.timeWaitBuckets = new LevelTracker(settings);
+        this.fileDescriptors = new LevelTracker(settings);
+        this.windowSeconds = (int) Math.max(1, settings.trendWindow().getSeconds());
+    }
+
+    /** @return a builder: {@link Procfs#system()}, default settings, the system ticker */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The JVM's monitor, built with the defaults and started on first use. It is never closed;
+     * its sampling thread is a daemon.
+     *
+     * @return the shared monitor
+     */
+    public static synchronized PortBudgetMonitor shared() {
+        if (shared == null) {
+            shared = builder().build().start();
+        }
+        return shared;
+    }
+
+    /** @return the listener that feeds a pool's opens and closes into this monitor's ledger */
+    public PoolListener poolListener() {
+        return ledger;
+    }
+
+    /** @param listener called on every level change; see {@link BudgetAlertListener} for its contract */
+    public void addAlertListener(BudgetAlertListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** @return the settings */
+    public BudgetSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Starts sampling every {@code sampleInterval} on a daemon thread. Idempotent.
+     *
+     * @return this
+     */
+    public synchronized PortBudgetMonitor start() {
+        if (sampler == null) {
+            sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "portkeeper-port-budget");
+                t.setDaemon(true);
+                return t;
+            });
+            long period = settings.sampleInterval().toMillis();
+            sampler.scheduleWithFixedDelay(this::sampleQuietly, 0, period, TimeUnit.MILLISECONDS);
+        }
+        return this;
+    }
+
+    private void sampleQuietly() {
+        try {
+            sample(false);
+        } catch (RuntimeException e) {
+            LOG.warn("Port budget sample failed; the next one will try again", e);
+        }
+    }
+
+    /**
+     * Takes a sample now, reading the full socket tables, and returns it.
+     *
+     * @return the budget now
+     */
+    public BudgetSnapshot snapshot() {
+        return sample(true);
+    }
+
+    /** @return the last sample taken, by the sampler or by {@link #snapshot()} */
+    public Optional<BudgetSnapshot> latest() {
+        return Optional.ofNullable(latest);
+    }
+
+    /** Stops sampling. The ledger and the last snapshot stay readable. */
+    @Override
+    public synchronized void close() {
+        if (sampler != null) {
+            sampler.shutdownNow();
+            sampler = null;
+        }
+    }
+
+    synchronized BudgetSnapshot sample(boolean forceTable) {
+        long now = ticker.nanos();
+        KernelRead<KernelSysctls> sysctls = procfs.sysctls();
+        EphemeralRange range = sysctls.toOptional().flatMap(KernelSysctls::ephemeralRange)
+                .orElse(EphemeralRange.LINUX_DEFAULT);
+        Optional<SockStat> sockstat = procfs.sockStat().toOptional();
+
+        String kernelReason = null;
+        boolean fresh = false;
+        if (forceTable || lastAggregate == null || now - lastTableAt >= settings.idleTableInterval().toNanos()
+                || underPressure(sockstat, range)) {
+            KernelRead<TcpTable> table = procfs.tcpTable();
+            if (table.isAvailable()) {
+                lastAggregate = KernelAggregate.of(table.get(), range, windowSeconds);
+                lastTableAt = now;
+                fresh = true;
+                lastFds = procfs.processFds().toOptional().orElse(null);
+            } else {
+                kernelReason = table.unavailableReason().orElse("unknown");
+                lastAggregate = null;
+            }
+        }
+        List<Alert> alerts = new ArrayList<>();
+        List<DestinationBudget> destinations;
+        Map<TcpState, Integer> totals;
+        int listenersInRange;
+        if (lastAggregate != null) {
+            destinations = fromKernel(lastAggregate, range, now, fresh, alerts);
+            totals = lastAggregate.totals;
+            listenersInRange = lastAggregate.listenersInRange;
+        } else {
+            if (kernelReason == null) {
+                kernelReason = procfs.unavailableReason().orElse("socket tables not read");
+            }
+            destinations = fromLedger(range, now, alerts);
+            totals = Map.of();
+            listenersInRange = 0;
+        }
+        destinations.sort(Comparator.comparing(DestinationBudget::level).reversed()
+                .thenComparing(Comparator.comparingDouble(DestinationBudget::usedRatio).reversed()));
+        HostBudget host = host(sysctls, sockstat, alerts);
+        BudgetSnapshot snapshot = new BudgetSnapshot(Instant.now(), kernelReason, range, listenersInRange, totals,
+                destinations, host);
+        latest = snapshot;
+        for (Alert a : alerts) {
+            publish(a.toAlert(snapshot.time()));
+        }
+        return snapshot;
+    }
+
+    /** Pressure: the counters show a quarter of a destination's capacity in use host-wide, or a level is up. */
+    private boolean underPressure(Optional<SockStat> sockstat, EphemeralRange range) {
+        if (latest != null && latest.level() != BudgetLevel.OK) {
+            return true;
+        }
+        return sockstat.map(s -> s.tcpInUse() + s.tcpTimeWait() >= range.capacity() / 4).orElse(false);
+    }
+
+    private List<DestinationBudget> fromKernel(KernelAggregate k, EphemeralRange range, long now, boolean fresh,
+            List<Alert> alerts) {
+        int capacity = Math.max(0, range.capacity() - k.listenersInRange);
+        Set<Destination> all = new HashSet<>(k.states.keySet());
+        all.addAll(ledger.entries().keySet());
+        List<DestinationBudget> out = new ArrayList<>();
+        for (Destination d : all) {
+            Map<TcpState, Integer> states = k.states.getOrDefault(d, new EnumMap<>(TcpState.class));
+            int used = 0;
+            for (int n : states.values()) {
+                used += n;
+            }
+            int timeWait = states.getOrDefault(TcpState.TIME_WAIT, 0);
+            double closeRate = k.recentTimeWait.getOrDefault(d, 0) / (double) windowSeconds;
+            out.add(evaluate(d, states, used, timeWait, capacity, closeRate, now, fresh, alerts));
+        }
+        forget(all, now);
+        return out;
+    }
+
+    private List<DestinationBudget> fromLedger(EphemeralRange range, long now, List<Alert> alerts) {
+        List<DestinationBudget> out = new ArrayList<>();
+        int capacity = range.capacity();
+        for (Destination d : new ArrayList<>(ledger.entries().keySet())) {
+            LedgerCounts c = ledger.counts(d);
+            Map<TcpState, Integer> states = new EnumMap<>(TcpState.class);
+            if (c.open() > 0) {
+                states.put(TcpState.ESTABLISHED, c.open());
+            }
+            if (c.localClosesLastMinute() > 0) {
+                states.put(TcpState.TIME_WAIT, c.localClosesLastMinute());
+            }
+            int used = c.open() + c.localClosesLastMinute();
+            out.add(evaluate(d, states, used, c.localClosesLastMinute(), capacity, ledger.closeRate(d, windowSeconds),
+                    now, true, alerts));
+        }
+        forget(ledger.entries().keySet(), now);
+        return out;
+    }
+
+    private DestinationBudget evaluate(Destination d, Map<TcpState, Integer> states, int used, int timeWait,
+            int capacity, double closeRate, long now, boolean fresh, List<Alert> alerts) {
+        Tracked t = tracked.computeIfAbsent(d, k -> new Tracked(settings.trendWindow().toNanos(), settings));
+        if (fresh) {
+            t.used.add(now, used);
+            t.other.add(now, used - timeWait);
+        }
+        if (used > 0) {
+            t.lastSeen = now;
+        }
+        double trend = t.used.slopePerSecond();
+        LedgerCounts ledgerCounts = ledger.counts(d);
+        double seconds = Forecast.secondsToExhaustion(used, capacity, timeWait, closeRate, trend,
+                t.other.slopePerSecond());
+        double ratio = capacity <= 0 ? 1.0 : (double) used / capacity;
+        // A connect that failed for lack of a port since the last sample is exhaustion, whatever the counts say.
+        boolean failedForLackOfPorts = ledgerCounts.portExhaustionFailures() > t.exhaustionFailures;
+        t.exhaustionFailures = ledgerCounts.portExhaustionFailures();
+        BudgetLevel before = t.level.update(ratio, seconds, failedForLackOfPorts);
+        DestinationBudget budget = new DestinationBudget(d, states, used, capacity, closeRate,
+                Double.isNaN(trend) ? 0 : trend, seconds, t.level.level(), ledgerCounts);
+        if (before != t.level.level()) {
+            alerts.add(new Alert(d.toString(), d, before, t.level.level(), destinationMessage(budget, before)));
+        }
+        return budget;
+    }
+
+    /** Drops the history of destinations gone quiet for a whole window at level OK. */
+    private void forget(Set<Destination> present, long now) {
+        long window = settings.trendWindow().toNanos();
+        tracked.entrySet().removeIf(e -> !present.contains(e.getKey()) && e.getValue().level.level() == BudgetLevel.OK
+                && now - e.getValue().lastSeen > window);
+    }
+
+    private HostBudget host(KernelRead<KernelSysctls> sysctls, Optional<SockStat> sockstat, List<Alert> alerts) {
+        long tw = sockstat.map(SockStat::tcpTimeWait).orElse(-1L);
+        long max = sysctls.isAvailable() ? sysctls.get().tcpMaxTwBuckets().orElse(-1) : -1;
+        KernelRead<NetStat> netstat = procfs.netStat();
+        long overflows = netstat.isAvailable() ? netstat.get().tcpTimeWaitOverflow().orElse(-1) : -1;
+        boolean overflowing = lastOverflows >= 0 && overflows > lastOverflows;
+        lastOverflows = overflows;
+        if (tw >= 0 && max > 0) {
+            BudgetLevel before = timeWaitBuckets.update((double) tw / max, Double.NaN, overflowing);
+            if (before != timeWaitBuckets.level()) {
+                alerts.add(new Alert(TW_BUCKETS, null, before, timeWaitBuckets.level(), String.format(Locale.ROOT,
+                        "TIME_WAIT buckets %s: %,d of net.ipv4.tcp_max_tw_buckets %,d in use%s.%s",
+                        timeWaitBuckets.level(), tw, max, overflowing ? ", and the kernel is dropping TIME_WAIT" : "",
+                        timeWaitBuckets.level().compareTo(before) > 0
+                                ? " Past the limit a closing socket skips TIME_WAIT (only TCPTimeWaitOverflow grows),"
+                                        + " so a delayed segment can land in a new connection on the same four-tuple."
+                                        + " Reduce the close rate (reuse connections) or raise tcp_max_tw_buckets."
+                                : "")));
+            }
+        }
+        long fds = lastFds == null ? -1 : lastFds.fdCount();
+        long fdLimit = lastFds == null ? -1 : lastFds.fdSoftLimit().orElse(-1);
+        if (fds >= 0 && fdLimit > 0) {
+            BudgetLevel before = fileDescriptors.update((double) fds / fdLimit, Double.NaN, false);
+            if (before != fileDescriptors.level()) {
+                alerts.add(new Alert(FDS, null, before, fileDescriptors.level(), String.format(Locale.ROOT,
+                        "File descriptors %s: %,d of %,d open in this process.%s", fileDescriptors.level(), fds,
+                        fdLimit, fileDescriptors.level().compareTo(before) > 0
+                                ? " Look for connections never closed (CLOSE_WAIT, leak reports), or raise the limit"
+                                        + " (ulimit -n, LimitNOFILE)."
+                                : "")));
+            }
+        }
+        return new HostBudget(tw, max, overflows, timeWaitBuckets.level(), fds, fdLimit, fileDescriptors.level());
+    }
+
+    private static String destinationMessage(DestinationBudget b, BudgetLevel before) {
+        StringBuilder sb = new StringBuilder();
+        boolean raised = b.level().compareTo(before) > 0;
+        sb.append("Port budget ").append(raised ? "" : "back to ").append(b.level()).append(" for ")
+                .append(b.destination()).append(String.format(Locale.ROOT, ": %,d of %,d ephemeral ports in use (",
+                        b.used(), b.capacity()));
+        String sep = "";
+        for (Map.Entry<TcpState, Integer> e : b.states().entrySet()) {
+            sb.append(sep).append(e.getKey()).append(' ').append(String.format(Locale.ROOT, "%,d", e.getValue()));
+            sep = ", ";
+        }
+        sb.append(String.format(Locale.ROOT, "), %.1f closes/s by this host", b.closeRate()));
+        b.secondsToExhaustion().ifPresent(s -> sb.append(String.format(Locale.ROOT, ", exhaustion forecast in %.0f s", s)));
+        sb.append('.');
+        if (raised) {
+            sb.append(" Reuse connections to it (a pool with long-lived connections; look for code that opens a"
+                    + " connection per request), widen net.ipv4.ip_local_port_range, or set net.ipv4.tcp_tw_reuse=1"
+                    + " (needs tcp_timestamps; reuses a TIME_WAIT four-tuple after tcp_tw_reuse_delay).");
+        }
+        return sb.toString();
+    }
+
+    private void publish(BudgetAlert alert) {
+        if (alert.isRaised()) {
+            LOG.warn(alert.message());
+        } else {
+            LOG.info(alert.message());
+        }
+        for (BudgetAlertListener l : listeners) {
+            try {
+                l.onAlert(alert);
+            } catch (RuntimeException e) {
+                LOG.warn("Port budget alert listener {} threw; ignored", l, e);
+            }
+        }
+    }
+
+    /** An alert found during a sample, published once the snapshot is complete. */
+    private static final class Alert {
+        final String subject;
+        final Destination destination;
+        final BudgetLevel from;
+        final BudgetLevel to;
+        final String message;
+
+        Alert(String subject, Destination destination, BudgetLevel from, BudgetLevel to, String message) {
+            this.subject = subject;
+            this.destination = destination;
+            this.from = from;
+            this.to = to;
+            this.message = message;
+        }
+
+        BudgetAlert toAlert(Instant time) {
+            return new BudgetAlert(time, subject, destination, from, to, message);
+        }
+    }
+
+    /** Builds a {@link PortBudgetMonitor}. Not thread-safe. */
+    public static final class Builder {
+        private Procfs procfs = Procfs.system();
+        private BudgetSettings settings = BudgetSettings.ofDefaults();
+        private Ticker ticker = Ticker.system();
+        private final List<BudgetAlertListener> listeners = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** @param value where to read the kernel; default {@link Procfs#system()} @return this */
+        public Builder procfs(Procfs value) {
+            procfs = Objects.requireNonNull(value, "procfs");
+            return this;
+        }
+
+        /** @param value thresholds and intervals; default {@link BudgetSettings#ofDefaults()} @return this */
+        public Builder settings(BudgetSettings value) {
+            settings = Objects.requireNonNull(value, "settings");
+            return this;
+        }
+
+        /** @param value the time source for trends and the ledger; default {@link Ticker#system()} @return this */
+        public Builder ticker(Ticker value) {
+            ticker = Objects.requireNonNull(value, "ticker");
+            return this;
+        }
+
+        /** @param value an alert listener @return this */
+        public Builder alertListener(BudgetAlertListener value) {
+            listeners.add(Objects.requireNonNull(value, "alertListener"));
+            return this;
+        }
+
+        /** @return a monitor, not yet sampling: call {@link PortBudgetMonitor#start()} or {@link PortBudgetMonitor#snapshot()} */
+        public PortBudgetMonitor build() {
+            return new PortBudgetMonitor(this);
+        }
+    }
+}

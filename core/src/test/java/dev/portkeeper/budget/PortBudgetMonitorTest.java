@@ -1,0 +1,230 @@
+package dev.portkeeper.budget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.portkeeper.Ticker;
+import dev.portkeeper.kernel.FakeProcfs;
+import dev.portkeeper.kernel.ProcfsCaptures;
+import dev.portkeeper.kernel.TcpLines;
+import dev.portkeeper.kernel.TcpState;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The monitor on captured and generated procfs trees, with a fake ticker: no sleeps, exact numbers. */
+class PortBudgetMonitorTest {
+    private static final long SECOND = 1_000_000_000L;
+
+    @TempDir
+    Path dir;
+
+    private final AtomicLong now = new AtomicLong(1_000 * SECOND);
+    private final Ticker ticker = now::get;
+    private final List<BudgetAlert> alerts = new CopyOnWriteArrayList<>();
+
+    private static Destination dest(String local, String remote, int port) throws Exception {
+        return Destination.of(InetAddress.getByName(local), InetAddress.getByName(remote), port);
+    }
+
+    @Test
+    void theCaptureGivesItsGroundTruthPerDestinationAndState() throws Exception {
+        PortBudgetMonitor monitor = PortBudgetMonitor.builder()
+                .procfs(ProcfsCaptures.materialise("linux-6.18-mixed", dir)).ticker(ticker).build();
+        BudgetSnapshot s = monitor.snapshot();
+
+        assertThat(s.kernelViewAvailable()).isTrue();
+        assertThat(s.range().low()).isEqualTo(40000);
+        assertThat(s.range().high()).isEqualTo(40999);
+        assertThat(s.capacity()).isEqualTo(1000);
+        assertThat(s.listenersInRange()).isZero();
+        // Only client sides: the servers' sockets have local ports 11211 and 8080, outside the range.
+        assertThat(s.destinations()).hasSize(2);
+
+        DestinationBudget v4 = s.destination(dest("127.0.0.1", "127.0.0.1", 11211)).orElseThrow();
+        assertThat(v4.count(TcpState.TIME_WAIT)).isEqualTo(40);
+        assertThat(v4.count(TcpState.CLOSE_WAIT)).isEqualTo(5);
+        assertThat(v4.count(TcpState.ESTABLISHED)).isEqualTo(7);
+        assertThat(v4.states()).hasSize(3);
+        assertThat(v4.used()).isEqualTo(52);
+        assertThat(v4.capacity()).isEqualTo(1000);
+        assertThat(v4.level()).isEqualTo(BudgetLevel.OK);
+
+        DestinationBudget v6 = s.destination(dest("::1", "::1", 8080)).orElseThrow();
+        assertThat(v6.count(TcpState.TIME_WAIT)).isEqualTo(12);
+        assertThat(v6.count(TcpState.ESTABLISHED)).isEqualTo(3);
+        assertThat(v6.used()).isEqualTo(15);
+
+        // Host-wide totals: both sides of every pair, the listeners, and the FIN_WAIT2 minisockets.
+        assertThat(s.totals()).containsEntry(TcpState.TIME_WAIT, 52).containsEntry(TcpState.ESTABLISHED, 20)
+                .containsEntry(TcpState.CLOSE_WAIT, 5).containsEntry(TcpState.FIN_WAIT2, 5)
+                .containsEntry(TcpState.LISTEN, 2);
+        assertThat(s.host().timeWait()).hasValue(57);
+        assertThat(s.level()).isEqualTo(BudgetLevel.OK);
+    }
+
+    /** A steady 20 closes/s to one destination in a 1,000-port range, TIME_WAIT timers as the kernel writes them. */
+    private static String steadyLoad(int elapsedSeconds) {
+        TcpLines tcp = TcpLines.tcp().socket("0.0.0.0", 22, "0.0.0.0", 0, TcpState.LISTEN, 100);
+        int port = 40000;
+        for (int closedAt = 0; closedAt < elapsedSeconds; closedAt++) {
+            long jiffiesLeft = (60 - (elapsedSeconds - closedAt)) * 100L + 50;
+            if (jiffiesLeft <= 0) {
+                port += 20;
+                continue;
+            }
+            for (int i = 0; i < 20; i++) {
+                tcp.miniSocket("10.0.0.1", port++, "10.0.0.2", 80, TcpState.TIME_WAIT, jiffiesLeft);
+            }
+        }
+        return tcp.toString();
+    }
+
+    @Test
+    void aSteadyCloseRateIsForecastToExhaustTheRangeAndRaisesOneCriticalAlert() throws Exception {
+        FakeProcfs fake = FakeProcfs.in(dir).sysctl("net.ipv4.ip_local_port_range", "40000\t40999")
+                .sysctl("net.ipv4.ip_local_reserved_ports", "").tcp(steadyLoad(0));
+        PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(fake.procfs()).ticker(ticker)
+                .alertListener(alerts::add).build();
+        Destination d = dest("10.0.0.1", "10.0.0.2", 80);
+
+        double forecastAt10 = Double.NaN;
+        for (int t = 1; t <= 10; t++) {
+            now.addAndGet(SECOND);
+            fake.tcp(steadyLoad(t));
+            DestinationBudget b = monitor.snapshot().destination(d).orElseThrow();
+            assertThat(b.used()).isEqualTo(20 * t);
+            if (t == 10) {
+                assertThat(b.closeRate()).isCloseTo(20, within(1e-9));
+                assertThat(b.steadyStateTimeWait()).isCloseTo(1200, within(1e-6));
+                assertThat(b.trend()).isCloseTo(20, within(1e-6));
+                forecastAt10 = b.secondsToExhaustion().orElseThrow();
+            }
+        }
+        // 200 of 1,000 used at +20/s: the range is full at t = 50 s, 40 s from now.
+        assertThat(forecastAt10).isCloseTo(40, within(0.5));
+        assertThat(alerts).hasSize(1);
+        BudgetAlert alert = alerts.get(0);
+        assertThat(alert.to()).isEqualTo(BudgetLevel.CRITICAL);
+        assertThat(alert.from()).isEqualTo(BudgetLevel.OK);
+        assertThat(alert.destination()).contains(d);
+        assertThat(alert.message()).contains("Port budget CRITICAL for 10.0.0.1 -> 10.0.0.2:80")
+                .contains("of 1,000 ephemeral ports in use (TIME_WAIT ").contains("closes/s")
+                .contains("exhaustion forecast in").contains("Reuse connections").contains("ip_local_port_range")
+                .contains("tcp_tw_reuse");
+    }
+
+    @Test
+    void whenTheClosesStopTheForecastGoesAndTheLevelComesBackDown() throws Exception {
+        FakeProcfs fake = FakeProcfs.in(dir).sysctl("net.ipv4.ip_local_port_range", "40000 40999").tcp(steadyLoad(0));
+        PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(fake.procfs()).ticker(ticker)
+                .alertListener(alerts::add).build();
+        Destination d = dest("10.0.0.1", "10.0.0.2", 80);
+        for (int t = 1; t <= 10; t++) {
+            now.addAndGet(SECOND);
+            fake.tcp(steadyLoad(t));
+            monitor.snapshot();
+        }
+        assertThat(monitor.latest().orElseThrow().destination(d).orElseThrow().level()).isEqualTo(BudgetLevel.CRITICAL);
+        // The load stops: the 200 TIME_WAIT sockets stay, then expire; no new closes.
+        String frozen = steadyLoad(10);
+        for (int t = 11; t <= 30; t++) {
+            now.addAndGet(SECOND);
+            fake.tcp(frozen);
+            monitor.snapshot();
+        }
+        DestinationBudget b = monitor.latest().orElseThrow().destination(d).orElseThrow();
+        assertThat(b.secondsToExhaustion()).isEmpty();
+        assertThat(b.level()).isEqualTo(BudgetLevel.OK);
+        // One alert up; then, as the trend fades, only steps down (possibly through WARN), ending at OK.
+        assertThat(alerts.get(0).to()).isEqualTo(BudgetLevel.CRITICAL);
+        assertThat(alerts).filteredOn(BudgetAlert::isRaised).hasSize(1);
+        BudgetAlert last = alerts.get(alerts.size() - 1);
+        assertThat(last.to()).isEqualTo(BudgetLevel.OK);
+        assertThat(last.message()).startsWith("Port budget back to OK for 10.0.0.1 -> 10.0.0.2:80");
+    }
+
+    @Test
+    void aListenerInsideTheRangeAndReservedPortsReduceTheCapacity() throws Exception {
+        FakeProcfs fake = FakeProcfs.in(dir).sysctl("net.ipv4.ip_local_port_range", "40000 40999")
+                .sysctl("net.ipv4.ip_local_reserved_ports", "40100-40149")
+                .tcp(TcpLines.tcp().socket("0.0.0.0", 40500, "0.0.0.0", 0, TcpState.LISTEN, 1)
+                        .socket("127.0.0.1", 40500, "127.0.0.1", 40001, TcpState.ESTABLISHED, 2)
+                        .socket("127.0.0.1", 40001, "127.0.0.1", 40500, TcpState.ESTABLISHED, 3));
+        BudgetSnapshot s = PortBudgetMonitor.builder().procfs(fake.procfs()).ticker(ticker).build().snapshot();
+        assertThat(s.listenersInRange()).isEqualTo(1);
+        assertThat(s.capacity()).isEqualTo(1000 - 50 - 1);
+        // The accepted side (local port 40500, the listener's) is a server socket, not a client's.
+        assertThat(s.destinations()).singleElement().satisfies(b -> {
+            assertThat(b.destination().remotePort()).isEqualTo(40500);
+            assertThat(b.capacity()).isEqualTo(949);
+        });
+    }
+
+    @Test
+    void tooManyTimeWaitBucketsAndOverflowsAreHostAlerts() throws Exception {
+        FakeProcfs fake = FakeProcfs.in(dir).sysctl("net.ipv4.ip_local_port_range", "32768 60999")
+                .sysctl("net.ipv4.tcp_max_tw_buckets", "1000").tcp(TcpLines.tcp())
+                .file("net/sockstat", "TCP: inuse 1 orphan 0 tw 900 alloc 1 mem 1\n")
+                .file("net/netstat", "TcpExt: TW TCPTimeWaitOverflow\nTcpExt: 5 0\n");
+        PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(fake.procfs()).ticker(ticker)
+                .alertListener(alerts::add).build();
+        assertThat(monitor.snapshot().host().timeWaitLevel()).isEqualTo(BudgetLevel.CRITICAL);
+        fake.file("net/netstat", "TcpExt: TW TCPTimeWaitOverflow\nTcpExt: 5 3\n");
+        BudgetSnapshot s = monitor.snapshot();
+        assertThat(s.host().timeWaitLevel()).isEqualTo(BudgetLevel.EXHAUSTED);
+        assertThat(s.host().timeWaitOverflows()).hasValue(3);
+        assertThat(s.level()).isEqualTo(BudgetLevel.EXHAUSTED);
+        assertThat(alerts).extracting(BudgetAlert::subject).containsOnly("tcp_max_tw_buckets");
+        assertThat(alerts).extracting(BudgetAlert::to).containsExactly(BudgetLevel.CRITICAL, BudgetLevel.EXHAUSTED);
+        assertThat(alerts.get(1).message()).contains("900 of net.ipv4.tcp_max_tw_buckets 1,000")
+                .contains("dropping TIME_WAIT");
+    }
+
+    @Test
+    void aConnectThatFoundNoFreePortMakesTheDestinationExhausted() throws Exception {
+        FakeProcfs fake = FakeProcfs.in(dir).sysctl("net.ipv4.ip_local_port_range", "40000 40999")
+                .tcp(TcpLines.tcp().miniSocket("10.0.0.1", 40001, "10.0.0.2", 80, TcpState.TIME_WAIT, 5000));
+        PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(fake.procfs()).ticker(ticker)
+                .alertListener(alerts::add).build();
+        Destination d = dest("10.0.0.1", "10.0.0.2", 80);
+        assertThat(monitor.snapshot().destination(d).orElseThrow().level()).isEqualTo(BudgetLevel.OK);
+        monitor.poolListener().connectFailed(dev.portkeeper.Endpoint.of("10.0.0.2", 80),
+                new java.net.BindException("Cannot assign requested address"));
+        DestinationBudget b = monitor.snapshot().destination(d).orElseThrow();
+        assertThat(b.level()).isEqualTo(BudgetLevel.EXHAUSTED);
+        assertThat(b.ledger().portExhaustionFailures()).isEqualTo(1);
+        assertThat(alerts).singleElement().satisfies(a -> assertThat(a.to()).isEqualTo(BudgetLevel.EXHAUSTED));
+    }
+
+    @Test
+    void withoutProcfsEveryReportSaysTheKernelViewIsUnavailable() {
+        PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(FakeProcfs.in(dir.resolve("absent")).procfs())
+                .ticker(ticker).build();
+        BudgetSnapshot s = monitor.snapshot();
+        assertThat(s.kernelViewAvailable()).isFalse();
+        assertThat(s.kernelUnavailableReason()).hasValueSatisfying(r -> assertThat(r).contains("absent"));
+        assertThat(s.toString()).contains("kernel view unavailable");
+        assertThat(s.range().capacity()).as("Linux's default range is assumed").isEqualTo(28232);
+        assertThat(s.destinations()).isEmpty();
+    }
+
+    @Test
+    void theMonitorSamplesOnItsOwnOnceStarted() throws Exception {
+        PortBudgetMonitor monitor = PortBudgetMonitor.builder()
+                .procfs(ProcfsCaptures.materialise("linux-6.18-mixed", dir))
+                .settings(BudgetSettings.custom().sampleInterval(Duration.ofMillis(20)).build()).build();
+        try {
+            monitor.start();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> monitor.latest().isPresent());
+            assertThat(monitor.latest().orElseThrow().destinations()).hasSize(2);
+        } finally {
+            monitor.close();
+        }
+    }
+}
