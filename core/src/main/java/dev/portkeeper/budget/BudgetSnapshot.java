@@ -1,6 +1,7 @@
 package dev.portkeeper.budget;
 
 import dev.portkeeper.kernel.EphemeralRange;
+import dev.portkeeper.kernel.KernelSysctls;
 import dev.portkeeper.kernel.TcpState;
 import java.time.Instant;
 import java.util.Collections;
@@ -21,9 +22,11 @@ public final class BudgetSnapshot {
     private final Map<TcpState, Integer> totals;
     private final List<DestinationBudget> destinations;
     private final HostBudget host;
+    private final KernelSysctls sysctls;
 
     BudgetSnapshot(Instant time, String kernelUnavailableReason, EphemeralRange range, int listenersInRange,
-            Map<TcpState, Integer> totals, List<DestinationBudget> destinations, HostBudget host) {
+            Map<TcpState, Integer> totals, List<DestinationBudget> destinations, HostBudget host,
+            KernelSysctls sysctls) {
         this.time = time;
         this.kernelUnavailableReason = kernelUnavailableReason;
         this.range = range;
@@ -33,6 +36,12 @@ public final class BudgetSnapshot {
         this.totals = Collections.unmodifiableMap(copy);
         this.destinations = List.copyOf(destinations);
         this.host = host;
+        this.sysctls = sysctls;
+    }
+
+    /** @return the sysctls read for this sample, if they could be read */
+    public Optional<KernelSysctls> sysctls() {
+        return Optional.ofNullable(sysctls);
     }
 
     /** @return when it was taken */

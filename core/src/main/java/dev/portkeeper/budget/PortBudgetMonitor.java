@@ -228,7 +228,7 @@ public final class PortBudgetMonitor implements AutoCloseable {
                 .thenComparing(Comparator.comparingDouble(DestinationBudget::usedRatio).reversed()));
         HostBudget host = host(sysctls, sockstat, alerts);
         BudgetSnapshot snapshot = new BudgetSnapshot(Instant.now(), kernelReason, range, listenersInRange, totals,
-                destinations, host);
+                destinations, host, sysctls.toOptional().orElse(null));
         latest = snapshot;
         for (Alert a : alerts) {
             publish(a.toAlert(snapshot.time()));
