@@ -1,7 +1,9 @@
 package dev.portkeeper;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The socket options applied to every connection the pool opens.
@@ -23,6 +25,8 @@ import java.util.Objects;
  *       kernel declares the peer dead</td></tr>
  *   <tr><td>{@code sendBufferSize}, {@code receiveBufferSize}</td><td>0</td>
  *       <td>{@code SO_SNDBUF}/{@code SO_RCVBUF} in bytes; 0 leaves the kernel's autotuning alone</td></tr>
+ *   <tr><td>{@code localAddress}</td><td>none</td>
+ *       <td>a source address to {@code bind()} before {@code connect()}; see below</td></tr>
  * </table>
  *
  * <p>With the keepalive defaults a peer that vanished without a FIN or RST (a half-open
@@ -30,6 +34,15 @@ import java.util.Objects;
  * silence, where the kernel's own defaults (7,200 s + 9 × 75 s) take 2 h 11 min. The
  * per-socket values need {@code jdk.net.ExtendedSocketOptions} (Linux, macOS, Windows 10+);
  * where the platform lacks them only {@code SO_KEEPALIVE} is set and the system-wide values apply.
+ *
+ * <p>A fixed {@code localAddress} has a cost: {@code bind()} before {@code connect()} makes the
+ * kernel pick the local port at bind time, without knowing the destination, so that port is
+ * reserved against every destination for as long as the socket is open or in TIME_WAIT. Without
+ * it, {@code connect()} shares each port among destinations and the budget is per destination.
+ * Linux's {@code IP_BIND_ADDRESS_NO_PORT}, which would defer the port choice to
+ * {@code connect()}, is not available from Java 17. A pool with a local address logs a warning
+ * once, and {@link ConnectionInfo#boundLocally()} marks its connections. Leave it unset unless
+ * the host must send from that address.
  */
 public final class SocketPolicy {
     /** Default of {@code connectTimeout}. */
@@ -54,6 +67,7 @@ public final class SocketPolicy {
     private final int keepAliveCount;
     private final int sendBufferSize;
     private final int receiveBufferSize;
+    private final InetAddress localAddress;
 
     private SocketPolicy(Builder b) {
         connectTimeout = b.connectTimeout;
@@ -65,6 +79,7 @@ public final class SocketPolicy {
         keepAliveCount = b.keepAliveCount;
         sendBufferSize = b.sendBufferSize;
         receiveBufferSize = b.receiveBufferSize;
+        localAddress = b.localAddress;
     }
 
     /** @return the default policy */
@@ -130,6 +145,14 @@ public final class SocketPolicy {
         return receiveBufferSize;
     }
 
+    /**
+     * @return the source address each socket is bound to before it connects; empty (the
+     *     default) lets the kernel choose the address by route and the port at connect time
+     */
+    public Optional<InetAddress> localAddress() {
+        return Optional.ofNullable(localAddress);
+    }
+
     /** @return how long a silent, half-open peer takes to be detected: idle + interval × count */
     public Duration keepAliveDetectionTime() {
         return keepAliveIdle.plus(keepAliveInterval.multipliedBy(keepAliveCount));
@@ -141,7 +164,8 @@ public final class SocketPolicy {
                 + ", tcpNoDelay=" + tcpNoDelay + ", keepAlive=" + keepAlive
                 + ", keepAliveIdle=" + keepAliveIdle + ", keepAliveInterval=" + keepAliveInterval
                 + ", keepAliveCount=" + keepAliveCount + ", sendBufferSize=" + sendBufferSize
-                + ", receiveBufferSize=" + receiveBufferSize + '}';
+                + ", receiveBufferSize=" + receiveBufferSize
+                + (localAddress == null ? "" : ", localAddress=" + localAddress.getHostAddress()) + '}';
     }
 
     /** Builds {@link SocketPolicy}; each setter validates its argument. Not thread-safe. */
@@ -155,6 +179,7 @@ public final class SocketPolicy {
         private int keepAliveCount = DEFAULT_KEEPALIVE_COUNT;
         private int sendBufferSize;
         private int receiveBufferSize;
+        private InetAddress localAddress;
 
         private Builder() {
         }
@@ -169,6 +194,7 @@ public final class SocketPolicy {
             keepAliveCount = p.keepAliveCount;
             sendBufferSize = p.sendBufferSize;
             receiveBufferSize = p.receiveBufferSize;
+            localAddress = p.localAddress;
         }
 
         /** @param value greater than 0, at most {@link Integer#MAX_VALUE} ms; default 5 s @return this */
@@ -225,6 +251,20 @@ public final class SocketPolicy {
         /** @param value bytes, 0 (kernel default, the default) or more @return this */
         public Builder receiveBufferSize(int value) {
             receiveBufferSize = Checks.notNegative("receiveBufferSize", value);
+            return this;
+        }
+
+        /**
+         * Binds every socket to this source address (port 0: the kernel picks the port) before it
+         * connects. Costly for the port budget: each such port is reserved against every
+         * destination, not only the one it connects to (see the class description), and the pool
+         * warns once. Default: none.
+         *
+         * @param value a local address of this host, or null for none (the default)
+         * @return this
+         */
+        public Builder localAddress(InetAddress value) {
+            localAddress = value;
             return this;
         }
 

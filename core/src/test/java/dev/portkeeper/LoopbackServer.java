@@ -39,16 +39,21 @@ final class LoopbackServer implements AutoCloseable {
     private final AtomicInteger acceptCount = new AtomicInteger();
     private volatile Behaviour behaviour;
 
-    private LoopbackServer(Behaviour behaviour) throws IOException {
+    private LoopbackServer(Behaviour behaviour, int port) throws IOException {
         this.behaviour = behaviour;
         this.server = new ServerSocket();
         server.setReuseAddress(true);
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
         threads.execute(this::acceptLoop);
     }
 
     static LoopbackServer start(Behaviour behaviour) throws IOException {
-        return new LoopbackServer(behaviour);
+        return new LoopbackServer(behaviour, 0);
+    }
+
+    /** On a fixed port: for a namespace whose narrow ephemeral range must hold client ports only. */
+    static LoopbackServer start(Behaviour behaviour, int port) throws IOException {
+        return new LoopbackServer(behaviour, port);
     }
 
     static LoopbackServer echo() throws IOException {

@@ -4,6 +4,7 @@ import dev.portkeeper.ConnectFailedException;
 import dev.portkeeper.Endpoint;
 import dev.portkeeper.SocketPolicy;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
@@ -17,8 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Opens a blocking {@link SocketChannel} to an endpoint with a {@link SocketPolicy} applied:
  * the options are set before {@code connect()} (so that buffer sizes shape the TCP window from
- * the handshake on), the connect is bounded by the connect timeout, and the read timeout is set
- * on the socket adaptor, whose streams honour it.
+ * the handshake on), the socket is bound to the policy's local address if it has one, the connect
+ * is bounded by the connect timeout, and the read timeout is set on the socket adaptor, whose
+ * streams honour it.
  *
  * <p>Thread-safe and stateless apart from a one-time warning.
  */
@@ -50,6 +52,10 @@ public final class SocketConnector {
         try {
             channel = SocketChannel.open();
             applyOptions(channel);
+            if (policy.localAddress().isPresent()) {
+                // Port 0: the kernel picks one now, blind to the destination (see SocketPolicy).
+                channel.bind(new InetSocketAddress(policy.localAddress().get(), 0));
+            }
             Socket socket = channel.socket();
             // The adaptor's connect takes a timeout; SocketChannel.connect in blocking mode has none.
             socket.connect(endpoint.resolve(), (int) policy.connectTimeout().toMillis());

@@ -63,7 +63,8 @@ final class ConnectionFactory extends BaseKeyedPooledObjectFactory<Endpoint, Man
         long now = ticker.nanos();
         ManagedConnection c;
         try {
-            c = new ManagedConnection(ids.incrementAndGet(), endpoint, channel, now, drawLifetime());
+            c = new ManagedConnection(ids.incrementAndGet(), endpoint, channel, now, drawLifetime(),
+                    connector.policy().localAddress().isPresent());
         } catch (IOException e) {
             try {
                 channel.close();

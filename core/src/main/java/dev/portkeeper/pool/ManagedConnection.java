@@ -27,6 +27,7 @@ final class ManagedConnection {
     private final InetSocketAddress remoteAddress;
     private final long openedAt;
     private final long expiresAt;
+    private final boolean boundLocally;
     private final ByteBuffer probeBuffer = ByteBuffer.allocate(1);
 
     private volatile long lastReturnedAt;
@@ -34,8 +35,8 @@ final class ManagedConnection {
     private volatile CloseReason closeReason;
     private volatile ClosedBy closedBy;
 
-    ManagedConnection(long id, Endpoint endpoint, SocketChannel channel, long openedAt, long lifetimeNanos)
-            throws IOException {
+    ManagedConnection(long id, Endpoint endpoint, SocketChannel channel, long openedAt, long lifetimeNanos,
+            boolean boundLocally) throws IOException {
         this.id = id;
         this.endpoint = endpoint;
         this.channel = channel;
@@ -48,6 +49,7 @@ final class ManagedConnection {
         this.openedAt = openedAt;
         this.expiresAt = lifetimeNanos == Long.MAX_VALUE ? Long.MAX_VALUE : openedAt + lifetimeNanos;
         this.lastReturnedAt = openedAt;
+        this.boundLocally = boundLocally;
     }
 
     long id() {
@@ -161,7 +163,7 @@ final class ManagedConnection {
 
     ConnectionInfo info(String poolName, long now) {
         return new ConnectionInfo(poolName, id, endpoint, localAddress, remoteAddress,
-                Duration.ofNanos(now - openedAt), useCount);
+                Duration.ofNanos(now - openedAt), useCount, boundLocally);
     }
 
     @Override

@@ -59,6 +59,11 @@ public final class PoolEngine implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.listeners = new ListenerChain(name, List.copyOf(listeners));
+        policy.localAddress().ifPresent(address -> LOG.warn("Pool {}: socketPolicy.localAddress is {}: each"
+                + " connection binds it before connect(), which reserves its local port for every destination,"
+                + " not only its own (Java has no IP_BIND_ADDRESS_NO_PORT), so all endpoints of this pool share"
+                + " one ephemeral-port budget, TIME_WAIT included. Leave localAddress unset unless this host"
+                + " must send from that address.", name, address.getHostAddress()));
         ConnectionFactory factory = new ConnectionFactory(name, settings, new SocketConnector(policy), ticker,
                 this.listeners, () -> closing);
         this.pool = new GenericKeyedObjectPool<>(factory, config(settings, ticker));

@@ -39,6 +39,17 @@ class SocketConnectorTest {
     }
 
     @Test
+    void aLocalAddressIsBoundBeforeConnect() throws Exception {
+        InetAddress source = InetAddress.getByName("127.0.0.2");
+        SocketPolicy policy = SocketPolicy.custom().localAddress(source).build();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                SocketChannel ch = new SocketConnector(policy).connect(Endpoint.of("127.0.0.1", server.getLocalPort()))) {
+            assertThat(((InetSocketAddress) ch.getLocalAddress()).getAddress()).isEqualTo(source);
+            assertThat(((InetSocketAddress) ch.getLocalAddress()).getPort()).isPositive();
+        }
+    }
+
+    @Test
     void optionsCanBeTurnedOff() throws Exception {
         SocketPolicy policy = SocketPolicy.custom().tcpNoDelay(false).keepAlive(false).build();
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
