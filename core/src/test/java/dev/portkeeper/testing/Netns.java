@@ -121,6 +121,10 @@ public final class Netns {
             Files.writeString(argFile, toArgFile(childJvmOptions()), ChildProcesses.nativeCharset());
 
             List<String> command = new ArrayList<>(availability.unshareCommand());
+            // Loopback goes up before the JVM starts: the JDK decides once, when its network library
+            // loads, whether IPv6 is available, and it is not while lo is down.
+            command.addAll(List.of("sh", "-c", "PATH=\"$PATH:/usr/sbin:/sbin\" ip link set lo up && exec \"$@\"",
+                    "netns-child"));
             command.add(javaBinary().toString());
             command.add("@" + argFile);
             command.add(NetnsMain.class.getName());

@@ -96,10 +96,13 @@ class NetnsTest {
 
         private static boolean inTimeWait(int localPort) throws IOException {
             String hexPort = String.format(Locale.ROOT, ":%04X", localPort);
-            for (String line : Files.readAllLines(Path.of("/proc/net/tcp"))) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length > 3 && f[1].endsWith(hexPort) && f[3].equals("06")) {
-                    return true;
+            // A JDK socket is dual-stack where IPv6 works, and then shows in tcp6 as v4-mapped.
+            for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+                for (String line : Files.readAllLines(Path.of(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 3 && f[1].endsWith(hexPort) && f[3].equals("06")) {
+                        return true;
+                    }
                 }
             }
             return false;
