@@ -76,6 +76,7 @@ public final class PortBudgetMonitor implements AutoCloseable {
     private KernelAggregate lastAggregate;
     private long lastTableAt;
     private long lastOverflows = -1;
+    private long socketsAtLastTable;
     private ProcessFds lastFds;
 
     /** A destination's trends and level across samples. */
@@ -199,6 +200,7 @@ public final class PortBudgetMonitor implements AutoCloseable {
                 || underPressure(sockstat, range)) {
             KernelRead<TcpTable> table = procfs.tcpTable();
             if (table.isAvailable()) {
+                socketsAtLastTable = sockstat.map(s -> s.tcpInUse() + s.tcpTimeWait()).orElse(0L);
                 lastAggregate = KernelAggregate.of(table.get(), range, windowSeconds);
                 lastTableAt = now;
                 fresh = true;
@@ -236,12 +238,19 @@ public final class PortBudgetMonitor implements AutoCloseable {
         return snapshot;
     }
 
-    /** Pressure: the counters show a quarter of a destination's capacity in use host-wide, or a level is up. */
+    /**
+     * Pressure: a level is up, or the counters show a quarter of a destination's capacity in use
+     * host-wide, or a twentieth of it more than at the last full read (a load starting).
+     */
     private boolean underPressure(Optional<SockStat> sockstat, EphemeralRange range) {
         if (latest != null && latest.level() != BudgetLevel.OK) {
             return true;
         }
-        return sockstat.map(s -> s.tcpInUse() + s.tcpTimeWait() >= range.capacity() / 4).orElse(false);
+        if (sockstat.isEmpty()) {
+            return false;
+        }
+        long sockets = sockstat.get().tcpInUse() + sockstat.get().tcpTimeWait();
+        return sockets >= range.capacity() / 4 || sockets - socketsAtLastTable >= range.capacity() / 20;
     }
 
     private List<DestinationBudget> fromKernel(KernelAggregate k, EphemeralRange range, long now, boolean fresh,
