@@ -60,7 +60,10 @@ public final class DestinationBudget {
         return used;
     }
 
-    /** @return ports it can use: the range, less the reserved ports and the ports held by listeners in it */
+    /**
+     * @return ports it can use: the range, less the reserved ports, the ports held by listeners in it,
+     *     and the ports that the attached pools bound before connecting to other destinations
+     */
     public int capacity() {
         return capacity;
     }

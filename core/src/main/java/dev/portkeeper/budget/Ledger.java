@@ -36,16 +36,27 @@ final class Ledger implements PoolListener {
         private long closedPeer;
         private long closedReset;
         private int open;
+        private int boundOpen;
         private final long[] secondOf = new long[SECONDS + 1];
         private final int[] localCloses = new int[SECONDS + 1];
 
-        synchronized void opened() {
+        synchronized void opened(boolean bound) {
             opened++;
             open++;
+            if (bound) {
+                boundOpen++;
+            }
         }
 
-        synchronized void closed(ClosedBy by, long second) {
+        synchronized int boundOpen() {
+            return boundOpen;
+        }
+
+        synchronized void closed(ClosedBy by, long second, boolean bound) {
             open = Math.max(0, open - 1);
+            if (bound) {
+                boundOpen = Math.max(0, boundOpen - 1);
+            }
             if (by == ClosedBy.LOCAL) {
                 closedLocal++;
                 int slot = (int) (second % secondOf.length);
@@ -73,7 +84,7 @@ final class Ledger implements PoolListener {
         }
 
         synchronized LedgerCounts counts(long now, long exhaustionFailures) {
-            return new LedgerCounts(opened, closedLocal, closedPeer, closedReset, open,
+            return new LedgerCounts(opened, closedLocal, closedPeer, closedReset, open, boundOpen,
                     localClosesWithin(now, SECONDS), exhaustionFailures);
         }
     }
@@ -95,7 +106,7 @@ final class Ledger implements PoolListener {
     public void connectionOpened(ConnectionInfo connection) {
         Destination d = destination(connection);
         if (d != null) {
-            entries.computeIfAbsent(d, k -> new Entry()).opened();
+            entries.computeIfAbsent(d, k -> new Entry()).opened(connection.boundLocally());
         }
     }
 
@@ -103,7 +114,7 @@ final class Ledger implements PoolListener {
     public void connectionClosed(ConnectionInfo connection, CloseReason reason, ClosedBy closedBy) {
         Destination d = destination(connection);
         if (d != null) {
-            entries.computeIfAbsent(d, k -> new Entry()).closed(closedBy, second());
+            entries.computeIfAbsent(d, k -> new Entry()).closed(closedBy, second(), connection.boundLocally());
         }
     }
 
@@ -136,8 +147,22 @@ final class Ledger implements PoolListener {
     LedgerCounts counts(Destination d) {
         Entry e = entries.get(d);
         return e == null ? (exhaustionFailures(d) == 0 ? LedgerCounts.NONE
-                : new LedgerCounts(0, 0, 0, 0, 0, 0, exhaustionFailures(d)))
+                : new LedgerCounts(0, 0, 0, 0, 0, 0, 0, exhaustionFailures(d)))
                 : e.counts(second(), exhaustionFailures(d));
+    }
+
+    /**
+     * Ports held by {@code bind()} before {@code connect()} for destinations other than {@code d}:
+     * a bound port is taken for every destination, so each one is a port fewer for {@code d}.
+     */
+    int boundElsewhere(Destination d) {
+        int n = 0;
+        for (Map.Entry<Destination, Entry> e : entries.entrySet()) {
+            if (!e.getKey().equals(d)) {
+                n += e.getValue().boundOpen();
+            }
+        }
+        return n;
     }
 
     /** Local closes per second over the last {@code windowSeconds} whole seconds. */

@@ -5,23 +5,25 @@ package dev.portkeeper.budget;
  * close rate, and who closed first, even where the kernel's tables cannot be read. Immutable.
  */
 public final class LedgerCounts {
-    static final LedgerCounts NONE = new LedgerCounts(0, 0, 0, 0, 0, 0, 0);
+    static final LedgerCounts NONE = new LedgerCounts(0, 0, 0, 0, 0, 0, 0, 0);
 
     private final long opened;
     private final long closedLocal;
     private final long closedPeer;
     private final long closedReset;
     private final int open;
+    private final int boundOpen;
     private final int localClosesLastMinute;
     private final long portExhaustionFailures;
 
-    LedgerCounts(long opened, long closedLocal, long closedPeer, long closedReset, int open,
+    LedgerCounts(long opened, long closedLocal, long closedPeer, long closedReset, int open, int boundOpen,
             int localClosesLastMinute, long portExhaustionFailures) {
         this.opened = opened;
         this.closedLocal = closedLocal;
         this.closedPeer = closedPeer;
         this.closedReset = closedReset;
         this.open = open;
+        this.boundOpen = boundOpen;
         this.localClosesLastMinute = localClosesLastMinute;
         this.portExhaustionFailures = portExhaustionFailures;
     }
@@ -51,6 +53,14 @@ public final class LedgerCounts {
         return open;
     }
 
+    /**
+     * @return of the open connections, those whose local port was bound before connect (a fixed
+     *     local address in the socket policy): each holds its port for every destination
+     */
+    public int boundOpen() {
+        return boundOpen;
+    }
+
     /** @return connections this side closed first in the last 60 s: the TIME_WAIT sockets they still hold */
     public int localClosesLastMinute() {
         return localClosesLastMinute;
@@ -63,7 +73,7 @@ public final class LedgerCounts {
 
     @Override
     public String toString() {
-        return "opened=" + opened + ", open=" + open + ", closedLocal=" + closedLocal + ", closedPeer=" + closedPeer
+        return "opened=" + opened + ", open=" + open + ", boundOpen=" + boundOpen + ", closedLocal=" + closedLocal + ", closedPeer=" + closedPeer
                 + ", closedReset=" + closedReset + ", localClosesLastMinute=" + localClosesLastMinute
                 + ", portExhaustionFailures=" + portExhaustionFailures;
     }

@@ -267,7 +267,8 @@ public final class PortBudgetMonitor implements AutoCloseable {
             }
             int timeWait = states.getOrDefault(TcpState.TIME_WAIT, 0);
             double closeRate = k.recentTimeWait.getOrDefault(d, 0) / (double) windowSeconds;
-            out.add(evaluate(d, states, used, timeWait, capacity, closeRate, now, fresh, alerts));
+            out.add(evaluate(d, states, used, timeWait, Math.max(0, capacity - ledger.boundElsewhere(d)), closeRate,
+                    now, fresh, alerts));
         }
         forget(all, now);
         return out;
@@ -286,8 +287,8 @@ public final class PortBudgetMonitor implements AutoCloseable {
                 states.put(TcpState.TIME_WAIT, c.localClosesLastMinute());
             }
             int used = c.open() + c.localClosesLastMinute();
-            out.add(evaluate(d, states, used, c.localClosesLastMinute(), capacity, ledger.closeRate(d, windowSeconds),
-                    now, true, alerts));
+            out.add(evaluate(d, states, used, c.localClosesLastMinute(), Math.max(0, capacity - ledger.boundElsewhere(d)),
+                    ledger.closeRate(d, windowSeconds), now, true, alerts));
         }
         forget(ledger.entries().keySet(), now);
         return out;

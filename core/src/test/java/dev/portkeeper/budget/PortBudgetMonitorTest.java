@@ -203,6 +203,27 @@ class PortBudgetMonitorTest {
     }
 
     @Test
+    void portsBoundBeforeConnectCountAgainstEveryOtherDestination() throws Exception {
+        FakeProcfs fake = FakeProcfs.in(dir).sysctl("net.ipv4.ip_local_port_range", "40000 40999")
+                .tcp(TcpLines.tcp().socket("10.0.0.1", 40001, "10.0.0.2", 80, TcpState.ESTABLISHED, 1)
+                        .socket("10.0.0.1", 40002, "10.0.0.2", 80, TcpState.ESTABLISHED, 2)
+                        .socket("10.0.0.1", 40003, "10.0.0.3", 443, TcpState.ESTABLISHED, 3));
+        PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(fake.procfs()).ticker(ticker).build();
+        for (int port = 40001; port <= 40002; port++) {
+            monitor.poolListener().connectionOpened(new dev.portkeeper.ConnectionInfo("p", port,
+                    dev.portkeeper.Endpoint.of("10.0.0.2", 80),
+                    new java.net.InetSocketAddress(InetAddress.getByName("10.0.0.1"), port),
+                    new java.net.InetSocketAddress(InetAddress.getByName("10.0.0.2"), 80), Duration.ZERO, 0, true));
+        }
+        BudgetSnapshot s = monitor.snapshot();
+        assertThat(s.destination(dest("10.0.0.1", "10.0.0.2", 80)).orElseThrow().capacity())
+                .as("its own bound ports are counted in its use, not taken off its capacity").isEqualTo(1000);
+        assertThat(s.destination(dest("10.0.0.1", "10.0.0.3", 443)).orElseThrow().capacity())
+                .as("two ports bound for 10.0.0.2:80 are taken from every other destination").isEqualTo(998);
+        assertThat(s.destination(dest("10.0.0.1", "10.0.0.2", 80)).orElseThrow().ledger().boundOpen()).isEqualTo(2);
+    }
+
+    @Test
     void withoutProcfsEveryReportSaysTheKernelViewIsUnavailable() {
         PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(FakeProcfs.in(dir.resolve("absent")).procfs())
                 .ticker(ticker).build();
