@@ -9,6 +9,11 @@ public enum ClosedBy {
     LOCAL,
     /** The peer sent the first FIN: TIME_WAIT lands on the peer; this host keeps nothing. */
     PEER,
-    /** The connection ended with a reset (RST): neither side keeps a TIME_WAIT. */
+    /**
+     * The connection ended without the FIN exchange: a reset (RST) sent or received (
+     * {@link CloseStrategy#ABORT_WHEN_IDLE}, or the kernel's answer to a close with unread bytes),
+     * or a connection the kernel had already given up on (keepalive or retransmissions
+     * unanswered). Neither side keeps a TIME_WAIT.
+     */
     RESET
 }

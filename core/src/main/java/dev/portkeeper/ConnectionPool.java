@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -39,13 +41,16 @@ public final class ConnectionPool implements Closeable {
 
     private final PoolSettings settings;
     private final SocketPolicy socketPolicy;
+    private final ClosePolicy closePolicy;
     private final PoolEngine engine;
 
     private ConnectionPool(Builder b) {
         this.settings = b.settings;
         this.socketPolicy = b.socketPolicy;
         String name = b.name != null ? b.name : "portkeeper-" + POOL_NUMBER.incrementAndGet();
-        this.engine = new PoolEngine(name, settings, socketPolicy, b.listeners, b.ticker);
+        this.closePolicy = b.closePolicy;
+        this.engine = new PoolEngine(name, settings, socketPolicy, closePolicy, b.closePolicies, b.listeners,
+                b.ticker);
     }
 
     /** @return a builder with the default settings, socket policy and name */
@@ -109,6 +114,27 @@ public final class ConnectionPool implements Closeable {
         return socketPolicy;
     }
 
+    /** @return how retired connections are closed, for endpoints without an override */
+    public ClosePolicy closePolicy() {
+        return closePolicy;
+    }
+
+    /**
+     * @param endpoint the endpoint
+     * @return how retired connections to that endpoint are closed: its override, or the pool's policy
+     */
+    public ClosePolicy closePolicy(Endpoint endpoint) {
+        return engine.closePolicy(Objects.requireNonNull(endpoint, "endpoint"));
+    }
+
+    /**
+     * @return counts of the connections closed so far by the side that closed first (so where
+     *     their TIME_WAIT landed), and of close strategies that fell back to GRACEFUL
+     */
+    public CloseStats closeStats() {
+        return engine.closeStats();
+    }
+
     /** @return whether {@link #close()} has been called */
     public boolean isClosed() {
         return engine.isClosed();
@@ -117,7 +143,8 @@ public final class ConnectionPool implements Closeable {
     /**
      * Closes the idle connections and stops the background work; connections still borrowed are
      * closed when they are given back. Later borrows fail with {@link PoolClosedException}.
-     * Idempotent.
+     * With {@link CloseStrategy#PEER_FIRST} it waits for the peers' FINs, at most
+     * {@link ClosePolicy#peerCloseTimeout()} (all connections at once). Idempotent.
      */
     @Override
     public void close() {
@@ -133,6 +160,8 @@ public final class ConnectionPool implements Closeable {
         private String name;
         private PoolSettings settings = PoolSettings.ofDefaults();
         private SocketPolicy socketPolicy = SocketPolicy.ofDefaults();
+        private ClosePolicy closePolicy = ClosePolicy.ofDefaults();
+        private final Map<Endpoint, ClosePolicy> closePolicies = new HashMap<>();
         private final List<PoolListener> listeners = new ArrayList<>();
         private Ticker ticker = Ticker.system();
 
@@ -161,6 +190,30 @@ public final class ConnectionPool implements Closeable {
         /** @param value the socket options; default {@link SocketPolicy#ofDefaults()} @return this */
         public Builder socketPolicy(SocketPolicy value) {
             socketPolicy = Objects.requireNonNull(value, "socketPolicy");
+            return this;
+        }
+
+        /**
+         * @param value how the pool closes the connections it retires (lifetime, idle timeout,
+         *     pool close, invalidation, room for others); default {@link ClosePolicy#ofDefaults()}
+         *     ({@link CloseStrategy#GRACEFUL})
+         * @return this
+         */
+        public Builder closePolicy(ClosePolicy value) {
+            closePolicy = Objects.requireNonNull(value, "closePolicy");
+            return this;
+        }
+
+        /**
+         * Overrides the close policy for one endpoint, e.g. PEER_FIRST with the memcached hook
+         * for a memcached server. A later call for the same endpoint replaces the earlier one.
+         *
+         * @param endpoint the endpoint, as it is given to {@link ConnectionPool#borrow(Endpoint)}
+         * @param value how connections to it are closed
+         * @return this
+         */
+        public Builder closePolicy(Endpoint endpoint, ClosePolicy value) {
+            closePolicies.put(Objects.requireNonNull(endpoint, "endpoint"), Objects.requireNonNull(value, "closePolicy"));
             return this;
         }
 

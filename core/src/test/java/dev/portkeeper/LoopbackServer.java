@@ -18,16 +18,37 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A line-oriented test server on 127.0.0.1: each line received is answered by
  * {@link Behaviour#answer(String)}. Counts accepted connections and can close them all, as a
- * server with an idle timeout would.
+ * server with an idle timeout would. Remembers the lines it received and how each connection
+ * ended: an end of stream (the client's FIN) or a reset.
  */
 final class LoopbackServer implements AutoCloseable {
 
     /** What the server answers to one request line; null closes the connection. */
     interface Behaviour {
         String answer(String line);
+
+        /** @return whether to close the connection after sending the answer */
+        default boolean closeAfter(String line) {
+            return false;
+        }
     }
 
     static final Behaviour ECHO = line -> line + "\n";
+
+    /** Answers {@code trigger} with {@code answer} and then closes, as Redis does QUIT; otherwise echoes. */
+    static Behaviour answerThenClose(String trigger, String answer) {
+        return new Behaviour() {
+            @Override
+            public String answer(String line) {
+                return line.equals(trigger) ? answer : line + "\n";
+            }
+
+            @Override
+            public boolean closeAfter(String line) {
+                return line.equals(trigger);
+            }
+        };
+    }
 
     private final ServerSocket server;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -37,6 +58,9 @@ final class LoopbackServer implements AutoCloseable {
     });
     private final List<Socket> accepted = new CopyOnWriteArrayList<>();
     private final AtomicInteger acceptCount = new AtomicInteger();
+    private final AtomicInteger resets = new AtomicInteger();
+    private final AtomicInteger endsOfStream = new AtomicInteger();
+    private final List<String> received = new CopyOnWriteArrayList<>();
     private volatile Behaviour behaviour;
 
     private LoopbackServer(Behaviour behaviour, int port) throws IOException {
@@ -72,6 +96,21 @@ final class LoopbackServer implements AutoCloseable {
         return acceptCount.get();
     }
 
+    /** @return connections whose read failed with "Connection reset" */
+    int resetsSeen() {
+        return resets.get();
+    }
+
+    /** @return connections that ended with the client's FIN (a read saw the end of stream) */
+    int endsOfStreamSeen() {
+        return endsOfStream.get();
+    }
+
+    /** @return how many of the lines received were exactly {@code line} */
+    long receivedCount(String line) {
+        return received.stream().filter(line::equals).count();
+    }
+
     void behaviour(Behaviour value) {
         behaviour = value;
     }
@@ -101,15 +140,24 @@ final class LoopbackServer implements AutoCloseable {
             OutputStream out = s.getOutputStream();
             String line;
             while ((line = in.readLine()) != null) {
-                String answer = behaviour.answer(line);
+                received.add(line);
+                Behaviour b = behaviour;
+                String answer = b.answer(line);
                 if (answer == null) {
                     return;
                 }
                 out.write(answer.getBytes(StandardCharsets.UTF_8));
                 out.flush();
+                if (b.closeAfter(line)) {
+                    return;
+                }
             }
+            endsOfStream.incrementAndGet();
         } catch (IOException e) {
             // the client went away; nothing to serve
+            if (String.valueOf(e.getMessage()).contains("reset")) {
+                resets.incrementAndGet();
+            }
         } finally {
             accepted.remove(s);
         }

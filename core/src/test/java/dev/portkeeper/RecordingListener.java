@@ -30,6 +30,27 @@ final class RecordingListener implements PoolListener {
     final List<ConnectionInfo> returned = new CopyOnWriteArrayList<>();
     final List<LeakReport> leaks = new CopyOnWriteArrayList<>();
     final List<IOException> connectFailures = new CopyOnWriteArrayList<>();
+    final List<Fallback> fallbacks = new CopyOnWriteArrayList<>();
+    /** Every event's name in order, e.g. "fallback #3", "closed #3". */
+    final List<String> order = new CopyOnWriteArrayList<>();
+
+    /** One close-strategy fallback. */
+    static final class Fallback {
+        final ConnectionInfo connection;
+        final CloseStrategy strategy;
+        final CloseFallback why;
+
+        Fallback(ConnectionInfo connection, CloseStrategy strategy, CloseFallback why) {
+            this.connection = connection;
+            this.strategy = strategy;
+            this.why = why;
+        }
+
+        @Override
+        public String toString() {
+            return connection + " " + strategy + " " + why;
+        }
+    }
 
     @Override
     public void connectionOpened(ConnectionInfo connection) {
@@ -39,6 +60,17 @@ final class RecordingListener implements PoolListener {
     @Override
     public void connectionClosed(ConnectionInfo connection, CloseReason reason, ClosedBy closedBy) {
         closed.add(new Closed(connection, reason, closedBy));
+        order.add("closed #" + connection.id());
+    }
+
+    @Override
+    public void closeFallback(ConnectionInfo connection, CloseStrategy strategy, CloseFallback why) {
+        fallbacks.add(new Fallback(connection, strategy, why));
+        order.add("fallback #" + connection.id());
+    }
+
+    long closedBy(ClosedBy by) {
+        return closed.stream().filter(c -> c.closedBy == by).count();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.portkeeper.pool;
 
+import dev.portkeeper.ClosePolicy;
 import dev.portkeeper.CloseReason;
 import dev.portkeeper.ClosedBy;
 import dev.portkeeper.ConnectFailedException;
@@ -9,6 +10,7 @@ import dev.portkeeper.Ticker;
 import dev.portkeeper.net.SocketConnector;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -27,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * it, and closing it now keeps it out of CLOSE_WAIT; bytes waiting mean the protocol is out of
  * step. A connection never lent yet may carry a greeting from the server, so bytes on it are
  * left for the borrower.
+ *
+ * <p>Each connection gets its endpoint's {@link ClosePolicy} when it is opened; closing is the
+ * {@link ConnectionCloser}'s.
  */
 final class ConnectionFactory extends BaseKeyedPooledObjectFactory<Endpoint, ManagedConnection> {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionFactory.class);
@@ -38,10 +43,14 @@ final class ConnectionFactory extends BaseKeyedPooledObjectFactory<Endpoint, Man
     private final double lifetimeJitter;
     private final ListenerChain listeners;
     private final BooleanSupplier poolClosing;
+    private final ClosePolicy closePolicy;
+    private final Map<Endpoint, ClosePolicy> closePolicies;
+    private final ConnectionCloser closer;
     private final AtomicLong ids = new AtomicLong();
 
     ConnectionFactory(String poolName, PoolSettings settings, SocketConnector connector, Ticker ticker,
-            ListenerChain listeners, BooleanSupplier poolClosing) {
+            ListenerChain listeners, BooleanSupplier poolClosing, ClosePolicy closePolicy,
+            Map<Endpoint, ClosePolicy> closePolicies, ConnectionCloser closer) {
         this.poolName = poolName;
         this.connector = connector;
         this.ticker = ticker;
@@ -49,6 +58,9 @@ final class ConnectionFactory extends BaseKeyedPooledObjectFactory<Endpoint, Man
         this.lifetimeJitter = settings.lifetimeJitter();
         this.listeners = listeners;
         this.poolClosing = poolClosing;
+        this.closePolicy = closePolicy;
+        this.closePolicies = closePolicies;
+        this.closer = closer;
     }
 
     @Override
@@ -64,7 +76,8 @@ final class ConnectionFactory extends BaseKeyedPooledObjectFactory<Endpoint, Man
         ManagedConnection c;
         try {
             c = new ManagedConnection(ids.incrementAndGet(), endpoint, channel, now, drawLifetime(),
-                    connector.policy().localAddress().isPresent());
+                    connector.policy().localAddress().isPresent(),
+                    closePolicies.getOrDefault(endpoint, closePolicy));
         } catch (IOException e) {
             try {
                 channel.close();
@@ -114,8 +127,8 @@ final class ConnectionFactory extends BaseKeyedPooledObjectFactory<Endpoint, Man
                 if (!lentBefore) {
                     return true;
                 }
-                // Linux answers a close with unread bytes by a reset.
-                c.retire(CloseReason.STRAY_BYTES, ClosedBy.RESET);
+                // The closer tells FIN from reset: Linux resets only if more bytes are still unread.
+                c.retire(CloseReason.STRAY_BYTES, null);
                 return false;
             default:
                 c.retire(CloseReason.BROKEN, ClosedBy.RESET);
@@ -127,11 +140,6 @@ final class ConnectionFactory extends BaseKeyedPooledObjectFactory<Endpoint, Man
     public void destroyObject(Endpoint endpoint, PooledObject<ManagedConnection> pooled, DestroyMode mode) {
         ManagedConnection c = pooled.getObject();
         c.retire(poolClosing.getAsBoolean() ? CloseReason.POOL_CLOSED : CloseReason.CAPACITY, null);
-        ClosedBy closedBy = c.close();
-        long now = ticker.nanos();
-        LOG.debug("Pool {}: closed {} ({}, closed first by {})", poolName, c, c.closeReason(), closedBy);
-        if (!listeners.isEmpty()) {
-            listeners.closed(c.info(poolName, now), c.closeReason(), closedBy);
-        }
+        closer.close(c);
     }
 }

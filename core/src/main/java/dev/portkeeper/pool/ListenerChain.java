@@ -1,6 +1,8 @@
 package dev.portkeeper.pool;
 
+import dev.portkeeper.CloseFallback;
 import dev.portkeeper.CloseReason;
+import dev.portkeeper.CloseStrategy;
 import dev.portkeeper.ClosedBy;
 import dev.portkeeper.ConnectionInfo;
 import dev.portkeeper.Endpoint;
@@ -40,6 +42,10 @@ final class ListenerChain {
 
     void closed(ConnectionInfo c, CloseReason reason, ClosedBy closedBy) {
         each("connectionClosed", l -> l.connectionClosed(c, reason, closedBy));
+    }
+
+    void closeFallback(ConnectionInfo c, CloseStrategy strategy, CloseFallback why) {
+        each("closeFallback", l -> l.closeFallback(c, strategy, why));
     }
 
     void connectFailed(Endpoint endpoint, IOException failure) {

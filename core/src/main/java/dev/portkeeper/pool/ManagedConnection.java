@@ -1,5 +1,6 @@
 package dev.portkeeper.pool;
 
+import dev.portkeeper.ClosePolicy;
 import dev.portkeeper.CloseReason;
 import dev.portkeeper.ClosedBy;
 import dev.portkeeper.ConnectionInfo;
@@ -28,15 +29,17 @@ final class ManagedConnection {
     private final long openedAt;
     private final long expiresAt;
     private final boolean boundLocally;
+    private final ClosePolicy closePolicy;
     private final ByteBuffer probeBuffer = ByteBuffer.allocate(1);
 
     private volatile long lastReturnedAt;
     private volatile long useCount;
     private volatile CloseReason closeReason;
     private volatile ClosedBy closedBy;
+    private volatile boolean atRest = true;
 
     ManagedConnection(long id, Endpoint endpoint, SocketChannel channel, long openedAt, long lifetimeNanos,
-            boolean boundLocally) throws IOException {
+            boolean boundLocally, ClosePolicy closePolicy) throws IOException {
         this.id = id;
         this.endpoint = endpoint;
         this.channel = channel;
@@ -50,6 +53,7 @@ final class ManagedConnection {
         this.expiresAt = lifetimeNanos == Long.MAX_VALUE ? Long.MAX_VALUE : openedAt + lifetimeNanos;
         this.lastReturnedAt = openedAt;
         this.boundLocally = boundLocally;
+        this.closePolicy = closePolicy;
     }
 
     long id() {
@@ -58,6 +62,14 @@ final class ManagedConnection {
 
     Endpoint endpoint() {
         return endpoint;
+    }
+
+    SocketChannel channel() {
+        return channel;
+    }
+
+    ClosePolicy closePolicy() {
+        return closePolicy;
     }
 
     InputStream in() {
@@ -100,16 +112,39 @@ final class ManagedConnection {
         return expiresAt != Long.MAX_VALUE && now - expiresAt >= 0;
     }
 
-    /** Records why the connection is about to be destroyed; the first reason given wins. */
+    /**
+     * Records why the connection is about to be destroyed, for a connection at rest (idle in the
+     * pool, or given back in step); the first reason given wins.
+     */
     void retire(CloseReason reason, ClosedBy knownCloser) {
+        retire(reason, knownCloser, true);
+    }
+
+    /**
+     * Records why the connection is about to be destroyed; the first reason given wins.
+     *
+     * @param atRest false for a connection taken from a borrower out of step (invalidated, broken)
+     */
+    void retire(CloseReason reason, ClosedBy knownCloser, boolean atRest) {
         if (closeReason == null) {
             closeReason = reason;
             closedBy = knownCloser;
+            this.atRest = atRest;
         }
     }
 
     CloseReason closeReason() {
         return closeReason;
+    }
+
+    /** @return which side closed first, if that was already seen (a FIN read, a reset); else null */
+    ClosedBy knownCloser() {
+        return closedBy;
+    }
+
+    /** @return whether it was retired at rest: idle in the pool, or given back in step */
+    boolean atRest() {
+        return atRest;
     }
 
     /**
@@ -132,33 +167,6 @@ final class ManagedConnection {
         } catch (IOException | RuntimeException e) {
             return Probe.FAILED;
         }
-    }
-
-    /**
-     * Closes the socket and says which side closed first. A peer's FIN already waiting means the
-     * peer did; bytes still unread make Linux answer our close with a reset instead of a FIN.
-     */
-    ClosedBy close() {
-        ClosedBy by = closedBy;
-        if (by == null && channel.isOpen()) {
-            switch (probe()) {
-                case PEER_CLOSED:
-                    by = ClosedBy.PEER;
-                    break;
-                case STRAY_BYTES:
-                case FAILED:
-                    by = ClosedBy.RESET;
-                    break;
-                default:
-                    by = ClosedBy.LOCAL;
-            }
-        }
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // closing is best effort; the descriptor is released either way
-        }
-        return by == null ? ClosedBy.LOCAL : by;
     }
 
     ConnectionInfo info(String poolName, long now) {

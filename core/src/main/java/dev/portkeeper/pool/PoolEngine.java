@@ -1,7 +1,9 @@
 package dev.portkeeper.pool;
 
 import dev.portkeeper.AcquireTimeoutException;
+import dev.portkeeper.ClosePolicy;
 import dev.portkeeper.CloseReason;
+import dev.portkeeper.CloseStats;
 import dev.portkeeper.ClosedBy;
 import dev.portkeeper.ConnectFailedException;
 import dev.portkeeper.Endpoint;
@@ -14,11 +16,13 @@ import dev.portkeeper.PortkeeperException;
 import dev.portkeeper.SocketPolicy;
 import dev.portkeeper.Ticker;
 import dev.portkeeper.TooManyWaitersException;
+import dev.portkeeper.net.SocketClosing;
 import dev.portkeeper.net.SocketConnector;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -36,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PoolEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PoolEngine.class);
+    /** Beyond the longest peerCloseTimeout, for the close thread to notice the deadline and report. */
+    private static final Duration PEER_CLOSE_GRACE = Duration.ofSeconds(1);
 
     private final String name;
     private final PoolSettings settings;
@@ -44,6 +50,9 @@ public final class PoolEngine implements AutoCloseable {
     private final GenericKeyedObjectPool<Endpoint, ManagedConnection> pool;
     private final LeakDetector leaks;
     private final ScheduledExecutorService leakChecker;
+    private final ClosePolicy closePolicy;
+    private final Map<Endpoint, ClosePolicy> closePolicies;
+    private final ConnectionCloser closer;
     private volatile boolean closing;
 
     /**
@@ -55,7 +64,23 @@ public final class PoolEngine implements AutoCloseable {
      */
     public PoolEngine(String name, PoolSettings settings, SocketPolicy policy, List<PoolListener> listeners,
             Ticker ticker) {
+        this(name, settings, policy, ClosePolicy.ofDefaults(), Map.of(), listeners, ticker);
+    }
+
+    /**
+     * @param name the pool's name, for logs and threads
+     * @param settings the limits and times
+     * @param policy the socket options
+     * @param closePolicy how retired connections are closed, unless overridden for their endpoint
+     * @param closePolicies the overrides per endpoint
+     * @param listeners event listeners, in call order
+     * @param ticker the time source
+     */
+    public PoolEngine(String name, PoolSettings settings, SocketPolicy policy, ClosePolicy closePolicy,
+            Map<Endpoint, ClosePolicy> closePolicies, List<PoolListener> listeners, Ticker ticker) {
         this.name = Objects.requireNonNull(name, "name");
+        this.closePolicy = Objects.requireNonNull(closePolicy, "closePolicy");
+        this.closePolicies = Map.copyOf(closePolicies);
         this.settings = Objects.requireNonNull(settings, "settings");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.listeners = new ListenerChain(name, List.copyOf(listeners));
@@ -64,8 +89,9 @@ public final class PoolEngine implements AutoCloseable {
                 + " not only its own (Java has no IP_BIND_ADDRESS_NO_PORT), so all endpoints of this pool share"
                 + " one ephemeral-port budget, TIME_WAIT included. Leave localAddress unset unless this host"
                 + " must send from that address.", name, address.getHostAddress()));
+        this.closer = new ConnectionCloser(name, ticker, this.listeners);
         ConnectionFactory factory = new ConnectionFactory(name, settings, new SocketConnector(policy), ticker,
-                this.listeners, () -> closing);
+                this.listeners, () -> closing, closePolicy, this.closePolicies, closer);
         this.pool = new GenericKeyedObjectPool<>(factory, config(settings, ticker));
         if (settings.leakDetectionThreshold().isZero()) {
             this.leaks = null;
@@ -200,7 +226,8 @@ public final class PoolEngine implements AutoCloseable {
         }
         try {
             if (discard != null) {
-                c.retire(discard, knownCloser);
+                // Given back in step only if merely expired; an invalidated or broken one may be out of step.
+                c.retire(discard, knownCloser, requested == null && lease.brokenBy() == null);
                 pool.invalidateObject(c.endpoint(), c);
             } else {
                 c.returnedAt(now);
@@ -212,7 +239,7 @@ public final class PoolEngine implements AutoCloseable {
         } catch (Exception e) {
             // Returning must never throw into the borrower's finally block; the socket is closed either way.
             LOG.warn("Pool {}: could not give back {}; it is closed instead", name, c, e);
-            c.close();
+            SocketClosing.closeGracefully(c.channel());
         }
     }
 
@@ -260,6 +287,19 @@ public final class PoolEngine implements AutoCloseable {
         }
     }
 
+    /** @return counts of the connections closed so far, by who closed first, and of close-strategy fallbacks */
+    public CloseStats closeStats() {
+        return closer.stats();
+    }
+
+    /**
+     * @param endpoint the endpoint
+     * @return how connections to it are closed
+     */
+    public ClosePolicy closePolicy(Endpoint endpoint) {
+        return closePolicies.getOrDefault(endpoint, closePolicy);
+    }
+
     /** @return whether {@link #close()} was called */
     public boolean isClosed() {
         return closing;
@@ -267,7 +307,8 @@ public final class PoolEngine implements AutoCloseable {
 
     /**
      * Closes the idle connections and stops the background work; connections still borrowed
-     * are closed when they are given back. Idempotent.
+     * are closed when they are given back. Peer-first closes are waited for, each at most its
+     * {@code peerCloseTimeout}. Idempotent.
      */
     @Override
     public void close() {
@@ -279,6 +320,13 @@ public final class PoolEngine implements AutoCloseable {
             leakChecker.shutdownNow();
         }
         pool.close();
+        Duration wait = closePolicies.values().stream().map(ClosePolicy::peerCloseTimeout)
+                .reduce(closePolicy.peerCloseTimeout(), (a, b) -> a.compareTo(b) >= 0 ? a : b)
+                .plus(PEER_CLOSE_GRACE);
+        if (!closer.awaitPeerCloses(wait)) {
+            LOG.warn("Pool {}: {} peer-first closes still waiting for their peer {} ms after the pool was closed;"
+                    + " they end on their own", name, closer.stats().peerClosesPending(), wait.toMillis());
+        }
         LOG.debug("Pool {}: closed", name);
     }
 }
