@@ -1,10 +1,10 @@
 package dev.portkeeper.budget;
 
 import dev.portkeeper.kernel.EphemeralRange;
+import dev.portkeeper.kernel.ListeningPorts;
 import dev.portkeeper.kernel.TcpSocket;
 import dev.portkeeper.kernel.TcpState;
 import dev.portkeeper.kernel.TcpTable;
-import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,24 +23,16 @@ final class KernelAggregate {
 
     static KernelAggregate of(TcpTable table, EphemeralRange range, int windowSeconds) {
         KernelAggregate a = new KernelAggregate();
-        // Every listener's port, to tell its accepted (server-side) sockets from clients; only those on
-        // ephemeral ports (in the range, not reserved) reduce the capacity, reserved ones already do.
-        BitSet listenerPorts = new BitSet(65536);
         for (TcpSocket s : table.sockets()) {
             a.totals.merge(s.state(), 1, Integer::sum);
-            if (s.state() == TcpState.LISTEN) {
-                listenerPorts.set(s.localPort());
-            }
         }
-        for (int p = listenerPorts.nextSetBit(0); p >= 0; p = listenerPorts.nextSetBit(p + 1)) {
-            if (range.isEphemeral(p)) {
-                a.listenersInRange++;
-            }
-        }
+        // Every listener's port marks server sides; only those the range would hand out reduce the capacity.
+        ListeningPorts listenerPorts = ListeningPorts.of(table);
+        a.listenersInRange = listenerPorts.ephemeralCount(range);
         long recentMillis = (PortBudgetMonitor.TIME_WAIT_SECONDS - windowSeconds) * 1000L;
         for (TcpSocket s : table.sockets()) {
             int port = s.localPort();
-            if (s.state() == TcpState.LISTEN || s.remotePort() == 0 || !range.isEphemeral(port) || listenerPorts.get(port)) {
+            if (s.state() == TcpState.LISTEN || s.remotePort() == 0 || !range.isEphemeral(port) || listenerPorts.contains(port)) {
                 continue;
             }
             Destination d = Destination.of(s.localAddress(), s.remoteAddress(), s.remotePort());

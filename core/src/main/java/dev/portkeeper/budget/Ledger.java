@@ -5,9 +5,9 @@ import dev.portkeeper.ClosedBy;
 import dev.portkeeper.ConnectionInfo;
 import dev.portkeeper.Endpoint;
 import dev.portkeeper.PoolListener;
+import dev.portkeeper.PortExhaustedException;
 import dev.portkeeper.Ticker;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -120,19 +120,9 @@ final class Ledger implements PoolListener {
 
     @Override
     public void connectFailed(Endpoint endpoint, IOException failure) {
-        if (isPortExhaustion(failure)) {
+        if (PortExhaustedException.isPortExhaustion(failure)) {
             exhaustionByRemote.merge(endpoint.toString(), 1L, Long::sum);
         }
-    }
-
-    /** EADDRNOTAVAIL on connect: the JDK reports it as a BindException "Cannot assign requested address". */
-    static boolean isPortExhaustion(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof BindException && String.valueOf(t.getMessage()).contains("Cannot assign requested address")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     Map<Destination, Entry> entries() {

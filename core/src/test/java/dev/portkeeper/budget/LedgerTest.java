@@ -127,9 +127,9 @@ class LedgerTest {
 
     @Test
     void aBindExceptionOnConnectIsCountedAsPortExhaustion() {
-        assertThat(Ledger.isPortExhaustion(new java.net.BindException("Cannot assign requested address"))).isTrue();
-        assertThat(Ledger.isPortExhaustion(new IOException("wrapped",
+        assertThat(dev.portkeeper.PortExhaustedException.isPortExhaustion(new java.net.BindException("Cannot assign requested address"))).isTrue();
+        assertThat(dev.portkeeper.PortExhaustedException.isPortExhaustion(new IOException("wrapped",
                 new java.net.BindException("Cannot assign requested address")))).isTrue();
-        assertThat(Ledger.isPortExhaustion(new java.net.ConnectException("Connection refused"))).isFalse();
+        assertThat(dev.portkeeper.PortExhaustedException.isPortExhaustion(new java.net.ConnectException("Connection refused"))).isFalse();
     }
 }
