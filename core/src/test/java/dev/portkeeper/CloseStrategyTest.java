@@ -183,7 +183,8 @@ class CloseStrategyTest {
 
     @Test
     void peerFirstNeverWritesIntoAnInvalidatedConnection() throws IOException {
-        LoopbackServer server = server(line -> line.equals("quit") ? null : line + "\n");
+        // Silent until the command is complete, as memcached is: nothing arrives unread to turn our close into a reset.
+        LoopbackServer server = server(line -> line.equals("quit") ? null : line.startsWith("set") ? "" : line + "\n");
         ConnectionPool pool = pool(ClosePolicy.peerFirst(PeerCloseHooks.memcached()));
         PooledConnection c = pool.borrow(server.endpoint());
         // A half-written command: "quit\r\n" now could be read by a server as the rest of it.
