@@ -1,0 +1,71 @@
+package dev.portkeeper.cli;
+
+import dev.portkeeper.budget.PortBudgetMonitor;
+import dev.portkeeper.kernel.Procfs;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code portkeeper doctor}: one look at the port budget of the network namespace it runs in,
+ * and what to change. Reads only; exits as a monitoring plugin does.
+ */
+@Command(name = "doctor", mixinStandardHelpOptions = true, sortOptions = false,
+        exitCodeOnInvalidInput = ExitStatus.UNKNOWN, exitCodeOnExecutionException = ExitStatus.UNKNOWN,
+        description = {
+            "Takes one snapshot of the ephemeral-port budget of this network namespace (a container or pod has its"
+                    + " own): the range and its capacity, reserved ports, the sysctls that matter, TIME_WAIT /"
+                    + " CLOSE_WAIT / ESTABLISHED per destination most pressed first, the processes holding CLOSE_WAIT"
+                    + " sockets where /proc lets it see them, TIME_WAIT buckets and file descriptors, and the tuning"
+                    + " advisor's findings. It changes nothing.",
+            ""},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:OK",
+            "1:WARN: a budget is at 60 % or forecast to run out within 5 min",
+            "2:CRITICAL (85 %, or within 60 s) or EXHAUSTED",
+            "3:could not tell: the kernel's socket tables cannot be read, or the command failed"})
+final class DoctorCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KernelSource source;
+
+    @Option(names = "--json", description = "Print one JSON object instead of the tables.")
+    boolean json;
+
+    @Option(names = "--no-color", description = "No colour, even on a terminal (also: the NO_COLOR environment variable).")
+    boolean noColor;
+
+    @Option(names = "--top", paramLabel = "N", defaultValue = "20",
+            description = "Destinations to list in the table, most pressed first; 0 for all (default: ${DEFAULT-VALUE})."
+                    + " --json lists all.")
+    int top;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() {
+        if (top < 0) {
+            throw new ParameterException(spec.commandLine(), "--top must be 0 (all) or more: " + top);
+        }
+        Procfs procfs = source.procfs();
+        HostReport report;
+        try (PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(procfs).build()) {
+            report = HostReport.inspect(monitor, procfs, source, true);
+        }
+        if (json) {
+            out.println(ReportJson.doctor(report));
+        } else {
+            out.print(new DoctorText(Style.forTerminal(noColor), top).render(report));
+        }
+        out.flush();
+        return report.exitStatus();
+    }
+}

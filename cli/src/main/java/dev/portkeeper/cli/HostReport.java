@@ -1,0 +1,38 @@
+package dev.portkeeper.cli;
+
+import dev.portkeeper.advice.Finding;
+import dev.portkeeper.advice.TuningAdvisor;
+import dev.portkeeper.budget.BudgetSnapshot;
+import dev.portkeeper.budget.PortBudgetMonitor;
+import dev.portkeeper.kernel.KernelRead;
+import dev.portkeeper.kernel.Procfs;
+import dev.portkeeper.kernel.TcpTable;
+import java.util.List;
+
+/**
+ * What doctor and watch report at one moment: the monitor's snapshot, the advisor's findings
+ * on it and, for doctor, the processes holding CLOSE_WAIT sockets. Nothing here changes the host.
+ *
+ * @param source what was read, e.g. {@code network namespace net:[4026531840]}
+ * @param live whether it is this host's {@code /proc} (so "this process" means something)
+ * @param closeWait the CLOSE_WAIT owners, or null when not looked for
+ */
+record HostReport(String source, boolean live, BudgetSnapshot snapshot, List<Finding> findings,
+        CloseWaitOwners.Result closeWait) {
+
+    /** One sample of {@code monitor}, with its advice; the CLOSE_WAIT owners come from a second read of the table. */
+    static HostReport inspect(PortBudgetMonitor monitor, Procfs procfs, KernelSource source, boolean findOwners) {
+        BudgetSnapshot snapshot = monitor.snapshot();
+        List<Finding> findings = TuningAdvisor.advise(snapshot);
+        CloseWaitOwners.Result owners = null;
+        if (findOwners && snapshot.kernelViewAvailable()) {
+            KernelRead<TcpTable> table = procfs.tcpTable();
+            owners = table.isAvailable() ? CloseWaitOwners.find(procfs, table.get()) : null;
+        }
+        return new HostReport(source.describe(), source.live(), snapshot, findings, owners);
+    }
+
+    int exitStatus() {
+        return ExitStatus.of(snapshot);
+    }
+}
