@@ -6,38 +6,42 @@ import dev.portkeeper.Endpoint;
 import dev.portkeeper.PoolListener;
 import dev.portkeeper.PoolSettings;
 import dev.portkeeper.PooledConnection;
+import dev.portkeeper.budget.BudgetAlert;
+import dev.portkeeper.budget.BudgetSettings;
+import dev.portkeeper.budget.PortBudgetMonitor;
 import dev.portkeeper.kernel.Procfs;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code portkeeper demo}: the same workload twice against an embedded loopback server, first
  * with a new connection per request, then through the pool, and what each left in the kernel.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs N requests to an embedded loopback echo server twice: one short connection per"
-                + " request, then through a Portkeeper pool; prints the TIME_WAIT sockets each phase left,"
-                + " counted from /proc/net/tcp and tcp6."})
+                + " request, then through a Portkeeper pool; prints the TIME_WAIT sockets each phase left and the"
+                + " local ports it held at its peak, counted from /proc/net/tcp and tcp6, and what that close rate"
+                + " means for the default port range.", ""},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:no request failed (with --netns: no pooled request failed)",
+            "1:some requests failed",
+            "2:invalid options",
+            "3:--netns could not make a private network namespace"})
 final class DemoCommand implements Callable<Integer> {
-    private static final byte[] REQUEST = "ping\n".getBytes(StandardCharsets.US_ASCII);
-    /** The default ephemeral range, 32768-60999. */
-    private static final int DEFAULT_RANGE = 28_232;
-    private static final int TIME_WAIT_SECONDS = 60;
+    private static final Duration MONITOR_INTERVAL = Duration.ofMillis(100);
 
     @Option(names = "--requests", defaultValue = "2000", description = "Requests per phase (default: ${DEFAULT-VALUE}).")
     int requests;
@@ -49,156 +53,127 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of the table.")
     boolean json;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Option(names = "--netns", description = {"Run in a private network namespace (Linux; root, or unprivileged"
+            + " user namespaces) with loopback only, ip_local_port_range " + PrivateNetns.LOW_PORT + " "
+            + PrivateNetns.HIGH_PORT + " and tcp_tw_reuse 0, set in that namespace only: the short phase runs"
+            + " out of local ports, the pooled phase does not."})
+    boolean netns;
+
+    /** Set by {@link NetnsLauncher} on the demo it starts under unshare: the parent's namespace, to check against. */
+    @Option(names = "--netns-child", hidden = true)
+    String netnsChild;
+
+    @Spec
+    CommandSpec spec;
 
     private final PrintStream out = System.out;
 
     @Override
     public Integer call() throws Exception {
         if (requests < 1 || requests > 1_000_000) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--requests must be between 1 and 1000000: " + requests);
+            throw new ParameterException(spec.commandLine(), "--requests must be between 1 and 1000000: " + requests);
         }
         if (concurrency < 1 || concurrency > 256) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--concurrency must be between 1 and 256: " + concurrency);
+            throw new ParameterException(spec.commandLine(), "--concurrency must be between 1 and 256: " + concurrency);
         }
-        KernelCounts kernel = new KernelCounts(Procfs.system());
-        DemoPhase shortPhase = runShort(kernel);
-        DemoPhase pooledPhase = runPooled(kernel);
-        if (json) {
-            out.println("{\"short\":" + shortPhase.toJson() + ",\"pooled\":" + pooledPhase.toJson()
-                    + ",\"kernelView\":" + kernelView(kernel) + "}");
-        } else {
-            printTable(kernel, shortPhase, pooledPhase);
+        if (netns && netnsChild == null) {
+            List<String> args = new ArrayList<>(List.of("--requests", Integer.toString(requests), "--concurrency",
+                    Integer.toString(concurrency)));
+            if (json) {
+                args.add("--json");
+            }
+            return NetnsLauncher.relaunch(args, System.err);
         }
-        return shortPhase.failures + pooledPhase.failures == 0 ? 0 : 1;
+        String namespace = null;
+        if (netnsChild != null) {
+            try {
+                namespace = PrivateNetns.enter(netnsChild);
+            } catch (IllegalStateException e) {
+                System.err.println("demo --netns: " + e.getMessage());
+                return ExitStatus.UNKNOWN;
+            }
+        }
+        Procfs procfs = Procfs.system();
+        KernelCounts kernel = new KernelCounts(procfs);
+        boolean progress = !json && System.console() != null;
+        List<BudgetAlert> alerts = new CopyOnWriteArrayList<>();
+        DemoPhase shortPhase;
+        DemoPhase pooledPhase;
+        // Both servers listen before the short phase can use up the range: a listener needs a port too.
+        try (EchoServer shortServer = new EchoServer(); EchoServer pooledServer = new EchoServer()) {
+            Set<Integer> ports = Set.of(shortServer.address().getPort(), pooledServer.address().getPort());
+            try (PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(procfs)
+                    .settings(BudgetSettings.custom().sampleInterval(MONITOR_INTERVAL).build())
+                    .alertListener(a -> {
+                        if (a.destination().filter(d -> ports.contains(d.remotePort())).isPresent()) {
+                            alerts.add(a);
+                        }
+                    }).build().start()) {
+                shortPhase = runShort(kernel, shortServer, monitor, progress);
+                pooledPhase = runPooled(kernel, pooledServer, monitor, progress);
+            }
+        }
+        DemoReport report = new DemoReport(shortPhase, pooledPhase, alerts, kernel.unavailableReason(), kernel.range(),
+                namespace);
+        out.print(json ? report.json() + System.lineSeparator() : report.text());
+        out.flush();
+        boolean ok = pooledPhase.failures == 0 && (namespace != null || shortPhase.failures == 0);
+        return ok ? 0 : 1;
     }
 
-    private static String kernelView(KernelCounts kernel) {
-        return kernel.unavailableReason().map(r -> "\"unavailable: " + r.replace("\"", "'") + "\"")
-                .orElse("\"available\"");
+    private DemoPhase runShort(KernelCounts kernel, EchoServer server, PortBudgetMonitor monitor, boolean progress)
+            throws InterruptedException {
+        InetSocketAddress address = server.address();
+        DemoRequests phase = new DemoRequests(requests, concurrency);
+        PhaseSampler sampler = new PhaseSampler(kernel, address, phase::done,
+                progress ? new ProgressBar(out, "short", requests) : null);
+        DemoRequests.Outcome outcome;
+        try {
+            outcome = phase.run(new ShortConnectionClient(address));
+        } finally {
+            sampler.stop();
+        }
+        monitor.snapshot(); // so that the monitor sees the phase's end, however short the phase
+        int timeWait = kernel.settledTimeWait(address);
+        return new DemoPhase("short", requests, outcome.seconds(), outcome.failures(), outcome.firstFailure(),
+                server.accepted(), timeWait, peak(sampler, timeWait));
     }
 
-    private DemoPhase runShort(KernelCounts kernel) throws Exception {
-        try (EchoServer server = new EchoServer()) {
-            InetSocketAddress address = server.address();
-            long start = System.nanoTime();
-            int failures = runRequests(() -> {
-                try (Socket s = new Socket()) {
-                    s.connect(address, 5_000);
-                    s.setSoTimeout(5_000);
-                    exchange(s.getInputStream(), s.getOutputStream());
+    private DemoPhase runPooled(KernelCounts kernel, EchoServer server, PortBudgetMonitor monitor, boolean progress)
+            throws InterruptedException {
+        InetSocketAddress address = server.address();
+        Endpoint endpoint = Endpoint.of(address);
+        AtomicInteger opened = new AtomicInteger();
+        DemoRequests phase = new DemoRequests(requests, concurrency);
+        PhaseSampler sampler = new PhaseSampler(kernel, address, phase::done,
+                progress ? new ProgressBar(out, "pooled", requests) : null);
+        DemoRequests.Outcome outcome;
+        try (ConnectionPool pool = ConnectionPool.builder().name("demo")
+                .settings(PoolSettings.custom().maxPerEndpoint(concurrency).maxTotal(concurrency).build())
+                .listener(monitor.poolListener())
+                .listener(new PoolListener() {
+                    @Override
+                    public void connectionOpened(ConnectionInfo connection) {
+                        opened.incrementAndGet();
+                    }
+                }).build()) {
+            outcome = phase.run(() -> {
+                try (PooledConnection c = pool.borrow(endpoint)) {
+                    DemoRequests.exchange(c.input(), c.output());
                 }
             });
-            double seconds = (System.nanoTime() - start) / 1e9;
-            return new DemoPhase("short", requests, seconds, failures, server.accepted(),
-                    kernel.settledTimeWait(address));
-        }
-    }
-
-    private DemoPhase runPooled(KernelCounts kernel) throws Exception {
-        try (EchoServer server = new EchoServer()) {
-            InetSocketAddress address = server.address();
-            Endpoint endpoint = Endpoint.of(address);
-            AtomicInteger opened = new AtomicInteger();
-            long start = System.nanoTime();
-            int failures;
-            try (ConnectionPool pool = ConnectionPool.builder().name("demo")
-                    .settings(PoolSettings.custom().maxPerEndpoint(concurrency).maxTotal(concurrency).build())
-                    .listener(new PoolListener() {
-                        @Override
-                        public void connectionOpened(ConnectionInfo connection) {
-                            opened.incrementAndGet();
-                        }
-                    }).build()) {
-                failures = runRequests(() -> {
-                    try (PooledConnection c = pool.borrow(endpoint)) {
-                        exchange(c.input(), c.output());
-                    }
-                });
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            // The pool is closed, so its connections are closed too: whatever TIME_WAIT they left is counted.
-            return new DemoPhase("pooled", requests, seconds, failures, opened.get(), kernel.settledTimeWait(address));
-        }
-    }
-
-    private interface Request {
-        void run() throws IOException;
-    }
-
-    private int runRequests(Request request) throws InterruptedException {
-        ExecutorService threads = Executors.newFixedThreadPool(concurrency);
-        AtomicInteger next = new AtomicInteger();
-        AtomicInteger failures = new AtomicInteger();
-        List<Future<?>> done = new ArrayList<>();
-        try {
-            for (int t = 0; t < concurrency; t++) {
-                done.add(threads.submit(() -> {
-                    while (next.getAndIncrement() < requests) {
-                        try {
-                            request.run();
-                        } catch (IOException e) {
-                            if (failures.getAndIncrement() == 0) {
-                                System.err.println("first failure: " + e);
-                            }
-                        }
-                    }
-                }));
-            }
-            for (Future<?> f : done) {
-                try {
-                    f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
         } finally {
-            threads.shutdownNow();
+            sampler.stop();
         }
-        return failures.get();
+        monitor.snapshot();
+        // The pool is closed, so its connections are closed too: whatever TIME_WAIT they left is counted.
+        int timeWait = kernel.settledTimeWait(address);
+        return new DemoPhase("pooled", requests, outcome.seconds(), outcome.failures(), outcome.firstFailure(),
+                opened.get(), timeWait, peak(sampler, timeWait));
     }
 
-    private static void exchange(InputStream in, OutputStream out) throws IOException {
-        out.write(REQUEST);
-        out.flush();
-        for (int got = 0; got < REQUEST.length; got++) {
-            if (in.read() < 0) {
-                throw new IOException("the server closed the connection mid-answer");
-            }
-        }
-    }
-
-    private void printTable(KernelCounts kernel, DemoPhase shortPhase, DemoPhase pooledPhase) {
-        out.printf(Locale.ROOT, "%-8s %9s %9s %11s %10s %12s %9s%n", "phase", "requests", "seconds", "requests/s",
-                "failures", "connections", "TIME_WAIT");
-        for (DemoPhase p : List.of(shortPhase, pooledPhase)) {
-            out.printf(Locale.ROOT, "%-8s %,9d %9.2f %,11.0f %,10d %,12d %9s%n", p.name, p.requests, p.seconds,
-                    p.throughput(), p.failures, p.connectionsOpened,
-                    p.timeWaitCreated < 0 ? "n/a" : String.format(Locale.ROOT, "%,d", p.timeWaitCreated));
-        }
-        out.println();
-        if (kernel.unavailableReason().isPresent()) {
-            out.println("TIME_WAIT not counted: the kernel view is unavailable (" + kernel.unavailableReason().get() + ").");
-            return;
-        }
-        double rate = shortPhase.closeRate();
-        out.printf(Locale.ROOT, "Short connections left %,d sockets in TIME_WAIT on this side, each holding a local port"
-                + " for %d s; the pool left %,d.%n", shortPhase.timeWaitCreated, TIME_WAIT_SECONDS,
-                pooledPhase.timeWaitCreated);
-        if (rate > 0) {
-            double steady = rate * TIME_WAIT_SECONDS;
-            out.printf(Locale.ROOT, "At %,.0f short connections/s to one upstream, TIME_WAIT alone holds %,.0f ports at"
-                    + " steady state (rate x 60 s)", rate, steady);
-            if (steady > DEFAULT_RANGE) {
-                out.printf(Locale.ROOT, ": the default range of %,d ports runs out after %.0f s, and connect() fails"
-                        + " with \"Cannot assign requested address\".%n", DEFAULT_RANGE, DEFAULT_RANGE / rate);
-            } else {
-                out.printf(Locale.ROOT, ", %.0f%% of the default range of %,d ports.%n", 100 * steady / DEFAULT_RANGE,
-                        DEFAULT_RANGE);
-            }
-        }
+    /** The sampled peak, or the TIME_WAIT left at the end if that is more (a phase faster than the sampler). */
+    private static int peak(PhaseSampler sampler, int timeWait) {
+        return sampler.peak() < 0 ? -1 : Math.max(sampler.peak(), timeWait);
     }
 }

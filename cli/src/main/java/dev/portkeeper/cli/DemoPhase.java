@@ -1,25 +1,39 @@
 package dev.portkeeper.cli;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /** What one demo phase did; the fields are what {@code --json} prints. */
 final class DemoPhase {
     final String name;
     final int requests;
     final double seconds;
     final int failures;
+    final String firstFailure;
     final int connectionsOpened;
     final int timeWaitCreated;
+    final int peakPortsInUse;
 
-    DemoPhase(String name, int requests, double seconds, int failures, int connectionsOpened, int timeWaitCreated) {
+    /**
+     * @param firstFailure the first failure's exception as text, or null
+     * @param timeWaitCreated -1 when the kernel's tables are unavailable
+     * @param peakPortsInUse -1 when the kernel's tables are unavailable
+     */
+    DemoPhase(String name, int requests, double seconds, int failures, String firstFailure, int connectionsOpened,
+            int timeWaitCreated, int peakPortsInUse) {
         this.name = name;
         this.requests = requests;
         this.seconds = seconds;
         this.failures = failures;
+        this.firstFailure = firstFailure;
         this.connectionsOpened = connectionsOpened;
         this.timeWaitCreated = timeWaitCreated;
+        this.peakPortsInUse = peakPortsInUse;
     }
 
+    /** @return requests answered per second (failed ones not counted) */
     double throughput() {
-        return seconds > 0 ? requests / seconds : 0;
+        return seconds > 0 ? (requests - failures) / seconds : 0;
     }
 
     /** @return TIME_WAIT sockets created per second: the rate at which ports are tied up for 60 s */
@@ -27,11 +41,16 @@ final class DemoPhase {
         return seconds > 0 && timeWaitCreated > 0 ? timeWaitCreated / seconds : 0;
     }
 
-    String toJson() {
-        return String.format(java.util.Locale.ROOT,
-                "{\"requests\":%d,\"seconds\":%.3f,\"throughput\":%.1f,\"timeWaitCreated\":%s,\"failures\":%d,"
-                        + "\"connectionsOpened\":%d}",
-                requests, seconds, throughput(), timeWaitCreated < 0 ? "null" : Integer.toString(timeWaitCreated),
-                failures, connectionsOpened);
+    Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("requests", requests);
+        m.put("seconds", Math.round(seconds * 1000) / 1000.0);
+        m.put("throughput", Math.round(throughput() * 10) / 10.0);
+        m.put("timeWaitCreated", timeWaitCreated < 0 ? null : timeWaitCreated);
+        m.put("failures", failures);
+        m.put("connectionsOpened", connectionsOpened);
+        m.put("peakPortsInUse", peakPortsInUse < 0 ? null : peakPortsInUse);
+        m.put("firstFailure", firstFailure);
+        return m;
     }
 }

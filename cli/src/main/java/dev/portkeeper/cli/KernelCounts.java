@@ -1,6 +1,8 @@
 package dev.portkeeper.cli;
 
+import dev.portkeeper.kernel.EphemeralRange;
 import dev.portkeeper.kernel.KernelRead;
+import dev.portkeeper.kernel.KernelSysctls;
 import dev.portkeeper.kernel.Procfs;
 import dev.portkeeper.kernel.TcpSocket;
 import dev.portkeeper.kernel.TcpState;
@@ -10,21 +12,47 @@ import java.util.Optional;
 
 /**
  * Counts, from the kernel's own tables, the client-side sockets toward one server address.
- * Each demo phase gets a server on a port of its own, so whatever TIME_WAIT points at that
- * port was left by that phase.
+ * Each demo phase gets a server on a port of its own, so whatever points at that port was left
+ * by that phase.
  */
 final class KernelCounts {
     private static final long SETTLE_NANOS = 3_000_000_000L;
 
     private final Procfs procfs;
+    private final EphemeralRange range;
 
     KernelCounts(Procfs procfs) {
         this.procfs = procfs;
+        this.range = procfs.sysctls().toOptional().flatMap(KernelSysctls::ephemeralRange)
+                .orElse(EphemeralRange.LINUX_DEFAULT);
     }
 
     /** @return why the kernel's tables cannot be read here, if they cannot */
     Optional<String> unavailableReason() {
         return procfs.tcpTable().unavailableReason();
+    }
+
+    /** @return the ephemeral range of this network namespace (Linux's default when it cannot be read) */
+    EphemeralRange range() {
+        return range;
+    }
+
+    /**
+     * @return the local ports of the ephemeral range held toward {@code server}, in any state
+     *     (TIME_WAIT included), or -1 when the kernel's tables are unavailable
+     */
+    int portsInUse(InetSocketAddress server) {
+        KernelRead<TcpTable> read = procfs.tcpTable();
+        if (!read.isAvailable()) {
+            return -1;
+        }
+        int used = 0;
+        for (TcpSocket s : read.get().sockets()) {
+            if (s.hasRemote(server) && range.isEphemeral(s.localPort())) {
+                used++;
+            }
+        }
+        return used;
     }
 
     /**

@@ -54,14 +54,21 @@ class DemoIT {
         assertThat(field(json, "pooled", "failures")).isZero();
         assertThat(field(json, "pooled", "connectionsOpened")).isBetween(1, 3);
         assertThat(field(json, "pooled", "timeWaitCreated")).isBetween(0, 3);
+        assertThat(field(json, "short", "peakPortsInUse")).as("every TIME_WAIT holds a port")
+                .isBetween(field(json, "short", "timeWaitCreated"), 400);
+        assertThat(field(json, "pooled", "peakPortsInUse")).isBetween(1, 3);
+        assertThat(json).contains("\"netns\":null", "\"firstFailure\":null", "\"alerts\":[");
+        MiniJson.object(json.trim());
     }
 
     @Test
     void humanOutputIsATableWithTheConclusion() throws Exception {
         Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/net/tcp")), "TIME_WAIT is counted from /proc/net/tcp");
         String table = run("demo", "--requests", "200");
-        assertThat(table).contains("phase", "requests/s", "TIME_WAIT", "short", "pooled")
-                .containsPattern("Short connections left \\d+ sockets in TIME_WAIT");
+        assertThat(table).contains("phase", "requests/s", "TIME_WAIT", "ports at peak", "short", "pooled")
+                .containsPattern("Short connections left \\d+ sockets in TIME_WAIT")
+                .containsPattern("one upstream exhausts the default range of 28,232 ports in \\d+ s|of the default range")
+                .as("no progress bar when the output is not a terminal").doesNotContain("\r", "[=");
     }
 
     @Test

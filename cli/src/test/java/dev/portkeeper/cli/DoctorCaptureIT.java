@@ -151,6 +151,6 @@ class DoctorCaptureIT {
         assertThat(doctor.exitCode()).isZero();
         assertThat(doctor.stdout()).contains("--json", "--procfs", "--no-color", "Exit status:", "CRITICAL");
         assertThat(Jar.run("watch", "--help").stdout()).contains("--interval", "--duration", "--json");
-        assertThat(Jar.run("demo", "--help").stdout()).contains("--requests", "--concurrency");
+        assertThat(Jar.run("demo", "--help").stdout()).contains("--requests", "--concurrency", "--netns");
     }
 }

@@ -1,0 +1,84 @@
+package dev.portkeeper.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portkeeper.testing.Netns;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code demo --netns}: in a private namespace with 1,000 ephemeral ports and tcp_tw_reuse 0,
+ * 2,000 short connections run out of ports, the pool's do not, and the host's sysctls stay as
+ * they were. Skipped where namespaces cannot be made, failed then with PORTKEEPER_REQUIRE_NETNS=1.
+ */
+class DemoNetnsIT {
+    private static final Path RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+    private static final Path TW_REUSE = Path.of("/proc/sys/net/ipv4/tcp_tw_reuse");
+
+    @Test
+    void theShortPhaseRunsOutOfPortsAndThePooledPhaseDoesNot() throws IOException {
+        Netns.assumeAvailable();
+        String range = Files.readString(RANGE);
+        String twReuse = Files.readString(TW_REUSE);
+
+        Jar.Run run = Jar.run(Jar.path(), Duration.ofSeconds(180), "demo", "--netns", "--json");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        Map<String, Object> demo = MiniJson.object(run.stdout());
+        assertThat((String) demo.get("netns")).matches("net:\\[\\d+]");
+        Map<String, Object> namespaceRange = DoctorCaptureIT.get(demo, "ephemeralRange");
+        assertThat(namespaceRange).containsEntry("low", new BigDecimal(40000)).containsEntry("high", new BigDecimal(40999));
+        Map<String, Object> shortPhase = DoctorCaptureIT.get(demo, "short");
+        int connected = ((BigDecimal) shortPhase.get("connectionsOpened")).intValue();
+        assertThat(connected).as("about the range's 1,000 ports, less the two servers'").isBetween(900, 1000);
+        assertThat(((BigDecimal) shortPhase.get("failures")).intValue()).isEqualTo(2000 - connected);
+        assertThat((String) shortPhase.get("firstFailure"))
+                .isEqualTo("java.net.BindException: Cannot assign requested address");
+        assertThat(((BigDecimal) shortPhase.get("timeWaitCreated")).intValue()).isEqualTo(connected);
+        assertThat(((BigDecimal) shortPhase.get("peakPortsInUse")).intValue()).isEqualTo(connected);
+
+        Map<String, Object> pooled = DoctorCaptureIT.get(demo, "pooled");
+        assertThat(pooled).containsEntry("failures", BigDecimal.ZERO).containsEntry("firstFailure", null);
+        assertThat(((BigDecimal) pooled.get("connectionsOpened")).intValue()).isBetween(1, 4);
+        assertThat(((BigDecimal) pooled.get("peakPortsInUse")).intValue()).isBetween(1, 4);
+
+        List<Map<String, Object>> alerts = DoctorCaptureIT.get(demo, "alerts");
+        assertThat(alerts).as("the monitor saw the short phase's destination run out").anySatisfy(a -> {
+            assertThat((String) a.get("to")).isIn("CRITICAL", "EXHAUSTED");
+            assertThat((String) a.get("message")).contains("ephemeral ports in use");
+        });
+
+        assertThat(Files.readString(RANGE)).as("the host's range is untouched").isEqualTo(range);
+        assertThat(Files.readString(TW_REUSE)).as("the host's tcp_tw_reuse is untouched").isEqualTo(twReuse);
+    }
+
+    @Test
+    void theTableSaysWhatRanOut() {
+        Netns.assumeAvailable();
+        Jar.Run run = Jar.run(Jar.path(), Duration.ofSeconds(180), "demo", "--netns");
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.stdout()).contains("In a private network namespace", "ip_local_port_range 40000 40999",
+                        "The short connections ran out of local ports",
+                        "the first with java.net.BindException: Cannot assign requested address",
+                        "The pool served all 2,000 requests", "The port budget monitor's alerts:")
+                .containsPattern("pooled +2,000 +[\\d.]+ +[\\d,]+ +0 +[1-4] ");
+    }
+
+    @Test
+    void theChildRefusesToTouchSysctlsInItsParentsNamespace() throws IOException {
+        Assumptions.assumeTrue(Files.isSymbolicLink(Path.of("/proc/self/ns/net")), "Linux network namespaces");
+        String range = Files.readString(RANGE);
+        String own = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+        Jar.Run run = Jar.run("demo", "--netns-child=" + own);
+        assertThat(run.exitCode()).isEqualTo(3);
+        assertThat(run.stderr()).contains("refusing to change sysctls: still in the parent's network namespace");
+        assertThat(Files.readString(RANGE)).isEqualTo(range);
+    }
+}
