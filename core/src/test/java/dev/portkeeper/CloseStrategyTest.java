@@ -124,6 +124,36 @@ class CloseStrategyTest {
     }
 
     @Test
+    void theCloseThreadEndsWhenNoCloseComesAndStartsAgainForTheNext() throws IOException {
+        LoopbackServer server = server(line -> line.equals("quit") ? null : line + "\n");
+        ConnectionPool pool = ConnectionPool.builder().name("close-thread").listener(events).ticker(ticker)
+                .closePolicy(ClosePolicy.peerFirst(PeerCloseHooks.memcached()))
+                .settings(PoolSettings.custom().evictionInterval(NEVER).build()).build();
+        toClose.add(0, pool);
+        for (int round = 1; round <= 2; round++) {
+            try (PooledConnection c = pool.borrow(server.endpoint())) {
+                Wire.request(c, "hi");
+                c.invalidate(); // NOT_IDLE: closed here, no thread needed
+            }
+            assertThat(closeThreads()).isZero();
+            warm(pool, server, 1);
+            ticker.advance(Duration.ofMinutes(6)); // past idleTimeout
+            pool.engine().evictNow();
+            int closedBefore = 2 * round - 1;
+            long peerClosed = round;
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.closedBy(ClosedBy.PEER) == peerClosed);
+            assertThat(events.closed).hasSize(closedBefore + 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> closeThreads() == 0);
+        }
+        assertThat(server.receivedCount("quit")).isEqualTo(2);
+    }
+
+    private static long closeThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("portkeeper-close-thread-peer-close")).count();
+    }
+
+    @Test
     void peerFirstFallsBackWhenThePeerNeverClosesCountsItAndTellsListenersFirst() throws IOException {
         LoopbackServer server = server(line -> line.equals("quit") ? "" : line + "\n"); // ignores quit
         ConnectionPool pool = pool(ClosePolicy.custom().strategy(CloseStrategy.PEER_FIRST)

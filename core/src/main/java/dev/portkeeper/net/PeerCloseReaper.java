@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Closes connections peer first: writes the hook's close request, then waits for the peer's FIN
  * for all connections of one pool at once, on one background thread with a {@link Selector} (no
- * busy spin, no borrower blocked). The thread exists only while a close is waiting; it ends when
- * the last one is done and is started again by the next.
+ * busy spin, no borrower blocked). The thread exists only while closes come: it ends once none
+ * has come for a second, and the next close starts it again.
  *
  * <p>For each connection exactly one {@link PeerCloseOutcome} is handed to its callback: on the
  * calling thread if the request could not be written, otherwise on the background thread, after
@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class PeerCloseReaper {
     private static final Logger LOG = LoggerFactory.getLogger(PeerCloseReaper.class);
     private static final int READ_CHUNK = 4096;
+    /** How long the idle thread stays for the next close, which then saves a thread start and a selector. */
+    static final long LINGER_MILLIS = 1000;
 
     private final String poolName;
     private final Object lock = new Object();
@@ -138,17 +140,26 @@ public final class PeerCloseReaper {
             selector = sel;
         }
         List<Waiting> active = new ArrayList<>();
+        long idleSince = System.nanoTime();
         try {
             while (true) {
                 List<Waiting> fresh;
                 synchronized (lock) {
                     if (submitted.isEmpty() && active.isEmpty()) {
-                        thread = null;
-                        selector = null;
-                        return;
+                        long idle = System.nanoTime() - idleSince;
+                        if (idle >= TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS)) {
+                            thread = null;
+                            selector = null;
+                            return;
+                        }
                     }
                     fresh = new ArrayList<>(submitted);
                     submitted.clear();
+                }
+                if (active.isEmpty() && fresh.isEmpty()) {
+                    // Nothing to wait for: linger for the next close (a wakeup ends this early).
+                    sel.select(Math.max(1, LINGER_MILLIS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - idleSince)));
+                    continue;
                 }
                 for (Waiting w : fresh) {
                     try {
@@ -189,6 +200,9 @@ public final class PeerCloseReaper {
                         w.key.cancel();
                         complete(w);
                     }
+                }
+                if (active.isEmpty()) {
+                    idleSince = System.nanoTime();
                 }
             }
         } catch (IOException | RuntimeException e) {
