@@ -236,11 +236,12 @@ public final class TuningAdvisor {
     }
 
     private static Finding keepalive(Duration time, KernelSysctls s) {
-        long total = time.getSeconds() + s.tcpKeepaliveInterval().map(Duration::getSeconds).orElse(75L)
-                * s.tcpKeepaliveProbes().orElse(9);
+        long interval = s.tcpKeepaliveInterval().map(Duration::getSeconds).orElse(75L);
+        int probes = s.tcpKeepaliveProbes().orElse(9);
+        long total = time.getSeconds() + interval * probes;
         return new Finding("keepalive-defaults", Severity.INFO,
-                String.format(Locale.ROOT, "The kernel's keepalive detects a dead peer after %d s (%s idle + probes).",
-                        total, time),
+                String.format(Locale.ROOT, "The kernel's keepalive detects a dead peer after %d s (%d s idle + %d probes"
+                        + " x %d s).", total, time.getSeconds(), probes, interval),
                 "Set keepalive per socket (Portkeeper's SocketPolicy does: 60 s idle, 10 s interval, 6 probes, 2 min).",
                 "A peer that vanished without a FIN or reset (a crashed host, a dropped NAT entry) otherwise holds a"
                         + " pooled connection, and its port, for hours.",

@@ -43,7 +43,7 @@ class TuningAdvisorTest {
         assertThat(f.get("tcp-tw-reuse").seen()).isEqualTo("net.ipv4.tcp_tw_reuse is 0 (off).");
         assertThat(f.get("tcp-tw-reuse").caveat()).contains("timestamps").contains("on here");
         assertThat(f.get("peer-first-close").caveat()).contains("SO_LINGER 0").contains("reset");
-        assertThat(f.get("keepalive-defaults").seen()).contains("7875 s");
+        assertThat(f.get("keepalive-defaults").seen()).contains("7875 s (7200 s idle + 9 probes x 75 s)");
         assertThat(TuningAdvisor.advise(s)).isSortedAccordingTo((a, b) -> b.severity().compareTo(a.severity()));
         assertThat(TuningAdvisor.advise(s)).allSatisfy(finding -> assertThat(finding.text())
                 .contains(finding.seen()).contains("Change: ").contains("Why: ").contains("Caveat: "));
