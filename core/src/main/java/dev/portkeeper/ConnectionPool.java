@@ -49,8 +49,12 @@ public final class ConnectionPool implements Closeable {
         this.socketPolicy = b.socketPolicy;
         String name = b.name != null ? b.name : "portkeeper-" + POOL_NUMBER.incrementAndGet();
         this.closePolicy = b.closePolicy;
-        this.engine = new PoolEngine(name, settings, socketPolicy, closePolicy, b.closePolicies, b.listeners,
-                b.ticker);
+        List<PoolListener> listeners = new ArrayList<>(b.listeners);
+        if (b.portBudget != null) {
+            listeners.add(b.portBudget.poolListener());
+        }
+        this.engine = new PoolEngine(name, settings, socketPolicy, closePolicy, b.closePolicies, listeners,
+                b.ticker, b.portBudget);
     }
 
     /** @return a builder with the default settings, socket policy and name */
@@ -164,6 +168,7 @@ public final class ConnectionPool implements Closeable {
         private final Map<Endpoint, ClosePolicy> closePolicies = new HashMap<>();
         private final List<PoolListener> listeners = new ArrayList<>();
         private Ticker ticker = Ticker.system();
+        private PortBudgetSignal portBudget;
 
         private Builder() {
         }
@@ -226,6 +231,20 @@ public final class ConnectionPool implements Closeable {
         /** @param value the time source; default {@link Ticker#system()} @return this */
         public Builder ticker(Ticker value) {
             ticker = Objects.requireNonNull(value, "ticker");
+            return this;
+        }
+
+        /**
+         * Attaches the pool to a port budget: its opens and closes feed the budget's ledger, and
+         * the churn guard ({@link PoolSettings#churnGuard()}) asks it how fast the pool may open
+         * and retire connections under pressure. Usually {@code PortBudgetMonitor.shared()}, which
+         * samples on its own; a monitor that is not started gives the guard nothing to act on.
+         *
+         * @param value the budget; default none (no guard, no ledger)
+         * @return this
+         */
+        public Builder portBudget(PortBudgetSignal value) {
+            portBudget = Objects.requireNonNull(value, "portBudget");
             return this;
         }
 

@@ -41,6 +41,9 @@ import java.util.Objects;
  *   <tr><td>{@code leakDetectionThreshold}</td><td>0 (off)</td>
  *       <td>a connection borrowed longer than this is reported once, with the stack of its
  *       borrow</td></tr>
+ *   <tr><td>{@code churnGuard}</td><td>{@link ChurnGuardMode#ON}</td>
+ *       <td>under port-budget pressure, open and retire connections no faster than the budget
+ *       sustains (needs {@link ConnectionPool.Builder#portBudget(PortBudgetSignal)})</td></tr>
  * </table>
  */
 public final class PoolSettings {
@@ -73,6 +76,7 @@ public final class PoolSettings {
     private final Duration idleTimeout;
     private final Duration evictionInterval;
     private final Duration leakDetectionThreshold;
+    private final ChurnGuardMode churnGuard;
 
     private PoolSettings(Builder b) {
         this.maxPerEndpoint = b.maxPerEndpoint;
@@ -85,6 +89,7 @@ public final class PoolSettings {
         this.idleTimeout = b.idleTimeout;
         this.evictionInterval = b.evictionInterval;
         this.leakDetectionThreshold = b.leakDetectionThreshold;
+        this.churnGuard = b.churnGuard;
     }
 
     /** @return the default settings */
@@ -155,6 +160,11 @@ public final class PoolSettings {
         return leakDetectionThreshold;
     }
 
+    /** @return what the pool does under port-budget pressure */
+    public ChurnGuardMode churnGuard() {
+        return churnGuard;
+    }
+
     @Override
     public String toString() {
         return "PoolSettings{maxPerEndpoint=" + maxPerEndpoint + ", maxTotal=" + maxTotal
@@ -162,7 +172,7 @@ public final class PoolSettings {
                 + ", maxWaiters=" + maxWaiters + ", maxLifetime=" + maxLifetime
                 + ", lifetimeJitter=" + lifetimeJitter + ", idleTimeout=" + idleTimeout
                 + ", evictionInterval=" + evictionInterval
-                + ", leakDetectionThreshold=" + leakDetectionThreshold + '}';
+                + ", leakDetectionThreshold=" + leakDetectionThreshold + ", churnGuard=" + churnGuard + '}';
     }
 
     /** Builds {@link PoolSettings}; each setter validates its argument. Not thread-safe. */
@@ -177,6 +187,7 @@ public final class PoolSettings {
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private Duration evictionInterval = DEFAULT_EVICTION_INTERVAL;
         private Duration leakDetectionThreshold = Duration.ZERO;
+        private ChurnGuardMode churnGuard = ChurnGuardMode.ON;
 
         private Builder() {
         }
@@ -192,6 +203,7 @@ public final class PoolSettings {
             idleTimeout = s.idleTimeout;
             evictionInterval = s.evictionInterval;
             leakDetectionThreshold = s.leakDetectionThreshold;
+            churnGuard = s.churnGuard;
         }
 
         /** @param value greater than 0; default {@value #DEFAULT_MAX_PER_ENDPOINT} @return this */
@@ -254,6 +266,12 @@ public final class PoolSettings {
         /** @param value zero (off, the default) or more @return this */
         public Builder leakDetectionThreshold(Duration value) {
             leakDetectionThreshold = Checks.notNegative("leakDetectionThreshold", value);
+            return this;
+        }
+
+        /** @param value what to do under port-budget pressure; default {@link ChurnGuardMode#ON} @return this */
+        public Builder churnGuard(ChurnGuardMode value) {
+            churnGuard = Objects.requireNonNull(value, "churnGuard");
             return this;
         }
 

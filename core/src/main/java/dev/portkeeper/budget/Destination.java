@@ -79,11 +79,21 @@ public final class Destination {
     }
 
     private static String text(InetAddress a) {
-        return a instanceof Inet6Address ? "[" + compact((Inet6Address) a) + "]" : a.getHostAddress();
+        return a instanceof Inet6Address ? "[" + addressText(a) + "]" : a.getHostAddress();
     }
 
-    /** The RFC 5952 form ({@code ::1}), as {@code ss} and URLs show it; the JDK prints every group. */
-    static String compact(Inet6Address a) {
+    /**
+     * An address as {@code ss} prints it: dotted IPv4, or IPv6 in its RFC 5952 form ({@code ::1},
+     * where the JDK prints every group), without brackets.
+     *
+     * @param address an address
+     * @return its text
+     */
+    public static String addressText(InetAddress address) {
+        return address instanceof Inet6Address ? compact((Inet6Address) address) : address.getHostAddress();
+    }
+
+    private static String compact(Inet6Address a) {
         byte[] b = a.getAddress();
         int[] groups = new int[8];
         for (int i = 0; i < 8; i++) {

@@ -24,6 +24,7 @@ final class Ledger implements PoolListener {
     private final Ticker ticker;
     private final Map<Destination, Entry> entries = new ConcurrentHashMap<>();
     private final Map<String, Long> exhaustionByRemote = new ConcurrentHashMap<>();
+    private final Map<Endpoint, Destination> destinationOfEndpoint = new ConcurrentHashMap<>();
 
     Ledger(Ticker ticker) {
         this.ticker = ticker;
@@ -107,6 +108,7 @@ final class Ledger implements PoolListener {
         Destination d = destination(connection);
         if (d != null) {
             entries.computeIfAbsent(d, k -> new Entry()).opened(connection.boundLocally());
+            destinationOfEndpoint.put(connection.endpoint(), d);
         }
     }
 
@@ -123,6 +125,11 @@ final class Ledger implements PoolListener {
         if (PortExhaustedException.isPortExhaustion(failure)) {
             exhaustionByRemote.merge(endpoint.toString(), 1L, Long::sum);
         }
+    }
+
+    /** @return where the endpoint's last connection went (its name resolved, its local address chosen) */
+    Destination destinationOf(Endpoint endpoint) {
+        return destinationOfEndpoint.get(endpoint);
     }
 
     Map<Destination, Entry> entries() {

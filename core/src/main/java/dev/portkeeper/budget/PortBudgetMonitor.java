@@ -1,6 +1,8 @@
 package dev.portkeeper.budget;
 
+import dev.portkeeper.Endpoint;
 import dev.portkeeper.PoolListener;
+import dev.portkeeper.PortBudgetSignal;
 import dev.portkeeper.Ticker;
 import dev.portkeeper.kernel.EphemeralRange;
 import dev.portkeeper.kernel.KernelRead;
@@ -24,6 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * alone, and every snapshot says that the kernel view is unavailable and why. It never changes
  * anything on the host. Thread-safe.
  */
-public final class PortBudgetMonitor implements AutoCloseable {
+public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable {
     /** How long a TIME_WAIT socket holds its port on Linux ({@code TCP_TIMEWAIT_LEN}), in seconds. */
     public static final int TIME_WAIT_SECONDS = 60;
 
@@ -124,8 +127,30 @@ public final class PortBudgetMonitor implements AutoCloseable {
     }
 
     /** @return the listener that feeds a pool's opens and closes into this monitor's ledger */
+    @Override
     public PoolListener poolListener() {
         return ledger;
+    }
+
+    /**
+     * For a pool's churn guard: under pressure (the endpoint's destination at WARN or worse in the
+     * latest sample), the opens per second the free ports sustain, free ports / 60 s; otherwise -1.
+     * The destination is the one the pool's last connection to the endpoint went to.
+     */
+    @Override
+    public double sustainableOpenRate(Endpoint endpoint) {
+        BudgetSnapshot snapshot = latest;
+        Destination d = ledger.destinationOf(endpoint);
+        if (snapshot == null || d == null) {
+            return -1;
+        }
+        for (DestinationBudget b : snapshot.destinations()) {
+            if (b.destination().equals(d)) {
+                return b.level() == BudgetLevel.OK ? -1
+                        : Math.max(0, b.capacity() - b.used()) / (double) TIME_WAIT_SECONDS;
+            }
+        }
+        return -1;
     }
 
     /** @param listener called on every level change; see {@link BudgetAlertListener} for its contract */
@@ -233,7 +258,7 @@ public final class PortBudgetMonitor implements AutoCloseable {
                 destinations, host, sysctls.toOptional().orElse(null));
         latest = snapshot;
         for (Alert a : alerts) {
-            publish(a.toAlert(snapshot.time()));
+            publish(a.toAlert(snapshot.time()), a.logged);
         }
         return snapshot;
     }
@@ -315,9 +340,7 @@ public final class PortBudgetMonitor implements AutoCloseable {
         BudgetLevel before = t.level.update(ratio, seconds, failedForLackOfPorts);
         DestinationBudget budget = new DestinationBudget(d, states, used, capacity, closeRate,
                 Double.isNaN(trend) ? 0 : trend, seconds, t.level.level(), ledgerCounts);
-        if (before != t.level.level()) {
-            alerts.add(new Alert(d.toString(), d, before, t.level.level(), destinationMessage(budget, before)));
-        }
+        transitions(alerts, d.toString(), d, before, t.level.level(), (from, to) -> destinationMessage(budget, from, to));
         return budget;
     }
 
@@ -337,37 +360,50 @@ public final class PortBudgetMonitor implements AutoCloseable {
         lastOverflows = overflows;
         if (tw >= 0 && max > 0) {
             BudgetLevel before = timeWaitBuckets.update((double) tw / max, Double.NaN, overflowing);
-            if (before != timeWaitBuckets.level()) {
-                alerts.add(new Alert(TW_BUCKETS, null, before, timeWaitBuckets.level(), String.format(Locale.ROOT,
-                        "TIME_WAIT buckets %s: %,d of net.ipv4.tcp_max_tw_buckets %,d in use%s.%s",
-                        timeWaitBuckets.level(), tw, max, overflowing ? ", and the kernel is dropping TIME_WAIT" : "",
-                        timeWaitBuckets.level().compareTo(before) > 0
-                                ? " Past the limit a closing socket skips TIME_WAIT (only TCPTimeWaitOverflow grows),"
-                                        + " so a delayed segment can land in a new connection on the same four-tuple."
-                                        + " Reduce the close rate (reuse connections) or raise tcp_max_tw_buckets."
-                                : "")));
-            }
+            transitions(alerts, TW_BUCKETS, null, before, timeWaitBuckets.level(), (from, to) -> String.format(
+                    Locale.ROOT, "TIME_WAIT buckets %s%s: %,d of net.ipv4.tcp_max_tw_buckets %,d in use%s.%s",
+                    to.compareTo(from) > 0 ? "" : "back to ", to, tw, max,
+                    overflowing ? ", and the kernel is dropping TIME_WAIT" : "", to.compareTo(from) > 0
+                            ? " Past the limit a closing socket skips TIME_WAIT (only TCPTimeWaitOverflow grows),"
+                                    + " so a delayed segment can land in a new connection on the same four-tuple."
+                                    + " Reduce the close rate (reuse connections) or raise tcp_max_tw_buckets."
+                            : ""));
         }
         long fds = lastFds == null ? -1 : lastFds.fdCount();
         long fdLimit = lastFds == null ? -1 : lastFds.fdSoftLimit().orElse(-1);
         if (fds >= 0 && fdLimit > 0) {
             BudgetLevel before = fileDescriptors.update((double) fds / fdLimit, Double.NaN, false);
-            if (before != fileDescriptors.level()) {
-                alerts.add(new Alert(FDS, null, before, fileDescriptors.level(), String.format(Locale.ROOT,
-                        "File descriptors %s: %,d of %,d open in this process.%s", fileDescriptors.level(), fds,
-                        fdLimit, fileDescriptors.level().compareTo(before) > 0
-                                ? " Look for connections never closed (CLOSE_WAIT, leak reports), or raise the limit"
-                                        + " (ulimit -n, LimitNOFILE)."
-                                : "")));
-            }
+            transitions(alerts, FDS, null, before, fileDescriptors.level(), (from, to) -> String.format(Locale.ROOT,
+                    "File descriptors %s%s: %,d of %,d open in this process.%s", to.compareTo(from) > 0 ? "" : "back to ",
+                    to, fds, fdLimit, to.compareTo(from) > 0
+                            ? " Look for connections never closed (CLOSE_WAIT, leak reports), or raise the limit"
+                                    + " (ulimit -n, LimitNOFILE)."
+                            : ""));
         }
         return new HostBudget(tw, max, overflows, timeWaitBuckets.level(), fds, fdLimit, fileDescriptors.level());
     }
 
-    private static String destinationMessage(DestinationBudget b, BudgetLevel before) {
+    /**
+     * The alerts for a level change. A jump up (OK to CRITICAL, as a steady load gives) raises every
+     * level crossed, so that a listener waiting for WARN hears it; the log shows the last one only.
+     */
+    private static void transitions(List<Alert> alerts, String subject, Destination destination, BudgetLevel before,
+            BudgetLevel after, BiFunction<BudgetLevel, BudgetLevel, String> message) {
+        if (after.compareTo(before) > 0) {
+            for (BudgetLevel from = before; from != after; ) {
+                BudgetLevel to = BudgetLevel.values()[from.ordinal() + 1];
+                alerts.add(new Alert(subject, destination, from, to, message.apply(from, to), to == after));
+                from = to;
+            }
+        } else if (after != before) {
+            alerts.add(new Alert(subject, destination, before, after, message.apply(before, after), true));
+        }
+    }
+
+    private static String destinationMessage(DestinationBudget b, BudgetLevel before, BudgetLevel to) {
         StringBuilder sb = new StringBuilder();
-        boolean raised = b.level().compareTo(before) > 0;
-        sb.append("Port budget ").append(raised ? "" : "back to ").append(b.level()).append(" for ")
+        boolean raised = to.compareTo(before) > 0;
+        sb.append("Port budget ").append(raised ? "" : "back to ").append(to).append(" for ")
                 .append(b.destination()).append(String.format(Locale.ROOT, ": %,d of %,d ephemeral ports in use (",
                         b.used(), b.capacity()));
         String sep = "";
@@ -386,10 +422,10 @@ public final class PortBudgetMonitor implements AutoCloseable {
         return sb.toString();
     }
 
-    private void publish(BudgetAlert alert) {
-        if (alert.isRaised()) {
+    private void publish(BudgetAlert alert, boolean log) {
+        if (log && alert.isRaised()) {
             LOG.warn(alert.message());
-        } else {
+        } else if (log) {
             LOG.info(alert.message());
         }
         for (BudgetAlertListener l : listeners) {
@@ -408,13 +444,16 @@ public final class PortBudgetMonitor implements AutoCloseable {
         final BudgetLevel from;
         final BudgetLevel to;
         final String message;
+        final boolean logged;
 
-        Alert(String subject, Destination destination, BudgetLevel from, BudgetLevel to, String message) {
+        Alert(String subject, Destination destination, BudgetLevel from, BudgetLevel to, String message,
+                boolean logged) {
             this.subject = subject;
             this.destination = destination;
             this.from = from;
             this.to = to;
             this.message = message;
+            this.logged = logged;
         }
 
         BudgetAlert toAlert(Instant time) {

@@ -1,10 +1,14 @@
 package dev.portkeeper.net;
 
 import dev.portkeeper.ConnectFailedException;
+import dev.portkeeper.PortExhaustedException;
+import dev.portkeeper.PortkeeperException;
+import dev.portkeeper.kernel.Procfs;
 import dev.portkeeper.Endpoint;
 import dev.portkeeper.SocketPolicy;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.BindException;
 import java.net.Socket;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
@@ -29,10 +33,20 @@ public final class SocketConnector {
     private static final AtomicBoolean WARNED_NO_KEEPALIVE_TUNING = new AtomicBoolean();
 
     private final SocketPolicy policy;
+    private final PortUsageReader usage;
 
     /** @param policy the options to apply */
     public SocketConnector(SocketPolicy policy) {
+        this(policy, new PortUsageReader(Procfs.system()));
+    }
+
+    /**
+     * @param policy the options to apply
+     * @param usage where a port-exhaustion failure reads the kernel's numbers
+     */
+    public SocketConnector(SocketPolicy policy, PortUsageReader usage) {
         this.policy = Objects.requireNonNull(policy, "policy");
+        this.usage = Objects.requireNonNull(usage, "usage");
     }
 
     /** @return the policy applied */
@@ -45,10 +59,12 @@ public final class SocketConnector {
      *
      * @param endpoint where to connect
      * @return a connected channel in blocking mode
-     * @throws ConnectFailedException naming the endpoint, with the JDK's exception as the cause
+     * @throws PortExhaustedException when no local port was left (EADDRNOTAVAIL), with the kernel's numbers
+     * @throws ConnectFailedException for any other failure, naming the endpoint, with the JDK's exception as the cause
      */
-    public SocketChannel connect(Endpoint endpoint) throws ConnectFailedException {
+    public SocketChannel connect(Endpoint endpoint) throws PortkeeperException {
         SocketChannel channel = null;
+        InetSocketAddress remote = null;
         try {
             channel = SocketChannel.open();
             applyOptions(channel);
@@ -57,12 +73,17 @@ public final class SocketConnector {
                 channel.bind(new InetSocketAddress(policy.localAddress().get(), 0));
             }
             Socket socket = channel.socket();
+            remote = endpoint.resolve();
             // The adaptor's connect takes a timeout; SocketChannel.connect in blocking mode has none.
-            socket.connect(endpoint.resolve(), (int) policy.connectTimeout().toMillis());
+            socket.connect(remote, (int) policy.connectTimeout().toMillis());
             socket.setSoTimeout((int) policy.readTimeout().toMillis());
             return channel;
         } catch (IOException e) {
             closeQuietly(channel);
+            if (e instanceof BindException && remote != null && !remote.isUnresolved()
+                    && PortExhaustedException.isPortExhaustion(e)) {
+                throw new PortExhaustedException(endpoint, remote, usage.read(remote), (BindException) e);
+            }
             throw new ConnectFailedException(endpoint, policy.connectTimeout(), e);
         } catch (RuntimeException e) {
             closeQuietly(channel);

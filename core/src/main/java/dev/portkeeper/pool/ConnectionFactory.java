@@ -4,6 +4,7 @@ import dev.portkeeper.ClosePolicy;
 import dev.portkeeper.CloseReason;
 import dev.portkeeper.ClosedBy;
 import dev.portkeeper.ConnectFailedException;
+import dev.portkeeper.PortkeeperException;
 import dev.portkeeper.Endpoint;
 import dev.portkeeper.PoolSettings;
 import dev.portkeeper.Ticker;
@@ -46,11 +47,12 @@ final class ConnectionFactory extends BaseKeyedPooledObjectFactory<Endpoint, Man
     private final ClosePolicy closePolicy;
     private final Map<Endpoint, ClosePolicy> closePolicies;
     private final ConnectionCloser closer;
+    private final ChurnThrottle throttle;
     private final AtomicLong ids = new AtomicLong();
 
     ConnectionFactory(String poolName, PoolSettings settings, SocketConnector connector, Ticker ticker,
             ListenerChain listeners, BooleanSupplier poolClosing, ClosePolicy closePolicy,
-            Map<Endpoint, ClosePolicy> closePolicies, ConnectionCloser closer) {
+            Map<Endpoint, ClosePolicy> closePolicies, ConnectionCloser closer, ChurnThrottle throttle) {
         this.poolName = poolName;
         this.connector = connector;
         this.ticker = ticker;
@@ -61,14 +63,23 @@ final class ConnectionFactory extends BaseKeyedPooledObjectFactory<Endpoint, Man
         this.closePolicy = closePolicy;
         this.closePolicies = closePolicies;
         this.closer = closer;
+        this.throttle = throttle;
     }
 
     @Override
-    public ManagedConnection create(Endpoint endpoint) throws ConnectFailedException {
+    public ManagedConnection create(Endpoint endpoint) throws PortkeeperException, InterruptedException {
+        switch (throttle.beforeOpen(endpoint, BorrowDeadline.get())) {
+            case BORROW_AGAIN:
+                throw BorrowAgain.INSTANCE;
+            case TIMED_OUT:
+                throw ChurnTimeout.INSTANCE;
+            default:
+                break;
+        }
         SocketChannel channel;
         try {
             channel = connector.connect(endpoint);
-        } catch (ConnectFailedException e) {
+        } catch (PortkeeperException e) {
             listeners.connectFailed(endpoint, e);
             throw e;
         }
@@ -113,7 +124,7 @@ final class ConnectionFactory extends BaseKeyedPooledObjectFactory<Endpoint, Man
     public boolean validateObject(Endpoint endpoint, PooledObject<ManagedConnection> pooled) {
         ManagedConnection c = pooled.getObject();
         boolean lentBefore = c.useCount() > 0;
-        if (lentBefore && c.expired(ticker.nanos())) {
+        if (lentBefore && c.expired(ticker.nanos()) && throttle.tryRetire(endpoint)) {
             c.retire(CloseReason.EXPIRED, null);
             return false;
         }

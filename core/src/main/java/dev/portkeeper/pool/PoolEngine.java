@@ -10,6 +10,7 @@ import dev.portkeeper.Endpoint;
 import dev.portkeeper.PoolClosedException;
 import dev.portkeeper.PoolListener;
 import dev.portkeeper.PoolSettings;
+import dev.portkeeper.PortBudgetSignal;
 import dev.portkeeper.PoolStats;
 import dev.portkeeper.PooledConnection;
 import dev.portkeeper.PortkeeperException;
@@ -53,6 +54,7 @@ public final class PoolEngine implements AutoCloseable {
     private final ClosePolicy closePolicy;
     private final Map<Endpoint, ClosePolicy> closePolicies;
     private final ConnectionCloser closer;
+    private final ChurnThrottle throttle;
     private volatile boolean closing;
 
     /**
@@ -64,7 +66,7 @@ public final class PoolEngine implements AutoCloseable {
      */
     public PoolEngine(String name, PoolSettings settings, SocketPolicy policy, List<PoolListener> listeners,
             Ticker ticker) {
-        this(name, settings, policy, ClosePolicy.ofDefaults(), Map.of(), listeners, ticker);
+        this(name, settings, policy, ClosePolicy.ofDefaults(), Map.of(), listeners, ticker, null);
     }
 
     /**
@@ -75,9 +77,11 @@ public final class PoolEngine implements AutoCloseable {
      * @param closePolicies the overrides per endpoint
      * @param listeners event listeners, in call order
      * @param ticker the time source
+     * @param portBudget what the churn guard asks, or null for no guard
      */
     public PoolEngine(String name, PoolSettings settings, SocketPolicy policy, ClosePolicy closePolicy,
-            Map<Endpoint, ClosePolicy> closePolicies, List<PoolListener> listeners, Ticker ticker) {
+            Map<Endpoint, ClosePolicy> closePolicies, List<PoolListener> listeners, Ticker ticker,
+            PortBudgetSignal portBudget) {
         this.name = Objects.requireNonNull(name, "name");
         this.closePolicy = Objects.requireNonNull(closePolicy, "closePolicy");
         this.closePolicies = Map.copyOf(closePolicies);
@@ -90,9 +94,10 @@ public final class PoolEngine implements AutoCloseable {
                 + " one ephemeral-port budget, TIME_WAIT included. Leave localAddress unset unless this host"
                 + " must send from that address.", name, address.getHostAddress()));
         this.closer = new ConnectionCloser(name, ticker, this.listeners);
+        this.throttle = new ChurnThrottle(name, portBudget, settings.churnGuard(), ticker);
         ConnectionFactory factory = new ConnectionFactory(name, settings, new SocketConnector(policy), ticker,
-                this.listeners, () -> closing, closePolicy, this.closePolicies, closer);
-        this.pool = new GenericKeyedObjectPool<>(factory, config(settings, ticker));
+                this.listeners, () -> closing, closePolicy, this.closePolicies, closer, throttle);
+        this.pool = new GenericKeyedObjectPool<>(factory, config(settings, ticker, throttle));
         if (settings.leakDetectionThreshold().isZero()) {
             this.leaks = null;
             this.leakChecker = null;
@@ -108,7 +113,8 @@ public final class PoolEngine implements AutoCloseable {
         }
     }
 
-    private static GenericKeyedObjectPoolConfig<ManagedConnection> config(PoolSettings s, Ticker ticker) {
+    private static GenericKeyedObjectPoolConfig<ManagedConnection> config(PoolSettings s, Ticker ticker,
+            ChurnThrottle throttle) {
         GenericKeyedObjectPoolConfig<ManagedConnection> c = new GenericKeyedObjectPoolConfig<>();
         c.setMaxTotalPerKey(s.maxPerEndpoint());
         c.setMaxIdlePerKey(s.maxPerEndpoint());
@@ -125,7 +131,7 @@ public final class PoolEngine implements AutoCloseable {
         // Negative: test ceil(idle / 1) = every idle connection on each run.
         c.setNumTestsPerEvictionRun(-1);
         c.setEvictionPolicy(new ConnectionEvictionPolicy(ticker,
-                s.idleTimeout().isZero() ? 0 : s.idleTimeout().toNanos(), s.minIdlePerEndpoint()));
+                s.idleTimeout().isZero() ? 0 : s.idleTimeout().toNanos(), s.minIdlePerEndpoint(), throttle));
         c.setJmxEnabled(false);
         return c;
     }
@@ -158,7 +164,9 @@ public final class PoolEngine implements AutoCloseable {
         }
         ManagedConnection c;
         try {
-            c = pool.borrowObject(endpoint, timeout);
+            c = throttle.enabled() ? borrowGuarded(endpoint, timeout) : pool.borrowObject(endpoint, timeout);
+        } catch (ChurnTimeout e) {
+            throw new AcquireTimeoutException(endpoint, timeout, stats(endpoint), stats());
         } catch (PortkeeperException e) {
             throw e;
         } catch (NoSuchElementException e) {
@@ -195,6 +203,29 @@ public final class PoolEngine implements AutoCloseable {
         return lease;
     }
 
+    /**
+     * A borrow under the churn guard: the factory's create may hold a new connection back, and ask
+     * for another round when a connection was given back meanwhile.
+     */
+    private ManagedConnection borrowGuarded(Endpoint endpoint, Duration timeout) throws Exception {
+        long deadline = ticker.nanos() + timeout.toNanos();
+        BorrowDeadline.set(deadline == 0 ? 1 : deadline);
+        try {
+            while (true) {
+                long left = deadline - ticker.nanos();
+                try {
+                    return pool.borrowObject(endpoint, Duration.ofNanos(Math.max(0, left)));
+                } catch (BorrowAgain e) {
+                    if (deadline - ticker.nanos() <= 0) {
+                        throw ChurnTimeout.INSTANCE;
+                    }
+                }
+            }
+        } finally {
+            BorrowDeadline.clear();
+        }
+    }
+
     private boolean wouldWait(Endpoint endpoint) {
         return pool.getNumIdle(endpoint) == 0
                 && (pool.getNumActive(endpoint) >= settings.maxPerEndpoint() || pool.getNumActive() >= settings.maxTotal());
@@ -221,7 +252,7 @@ public final class PoolEngine implements AutoCloseable {
         }
         CloseReason discard = requested != null ? requested : lease.brokenBy();
         ClosedBy knownCloser = requested != null ? null : lease.brokenCloser();
-        if (discard == null && c.expired(now)) {
+        if (discard == null && c.expired(now) && throttle.tryRetire(c.endpoint())) {
             discard = CloseReason.EXPIRED;
         }
         try {
@@ -235,6 +266,7 @@ public final class PoolEngine implements AutoCloseable {
                     listeners.returned(c.info(name, now));
                 }
                 pool.returnObject(c.endpoint(), c);
+                throttle.returned(c.endpoint());
             }
         } catch (Exception e) {
             // Returning must never throw into the borrower's finally block; the socket is closed either way.

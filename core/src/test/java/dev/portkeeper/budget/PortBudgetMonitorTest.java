@@ -108,10 +108,11 @@ class PortBudgetMonitorTest {
         }
         // 200 of 1,000 used at +20/s: the range is full at t = 50 s, 40 s from now.
         assertThat(forecastAt10).isCloseTo(40, within(0.5));
-        assertThat(alerts).hasSize(1);
-        BudgetAlert alert = alerts.get(0);
-        assertThat(alert.to()).isEqualTo(BudgetLevel.CRITICAL);
-        assertThat(alert.from()).isEqualTo(BudgetLevel.OK);
+        // The jump from OK to CRITICAL raises both levels crossed, in one sample.
+        assertThat(alerts).extracting(BudgetAlert::to).containsExactly(BudgetLevel.WARN, BudgetLevel.CRITICAL);
+        assertThat(alerts.get(0).time()).isEqualTo(alerts.get(1).time());
+        BudgetAlert alert = alerts.get(1);
+        assertThat(alert.from()).isEqualTo(BudgetLevel.WARN);
         assertThat(alert.destination()).contains(d);
         assertThat(alert.message()).contains("Port budget CRITICAL for 10.0.0.1 -> 10.0.0.2:80")
                 .contains("of 1,000 ephemeral ports in use (TIME_WAIT ").contains("closes/s")
@@ -142,8 +143,8 @@ class PortBudgetMonitorTest {
         assertThat(b.secondsToExhaustion()).isEmpty();
         assertThat(b.level()).isEqualTo(BudgetLevel.OK);
         // One alert up; then, as the trend fades, only steps down (possibly through WARN), ending at OK.
-        assertThat(alerts.get(0).to()).isEqualTo(BudgetLevel.CRITICAL);
-        assertThat(alerts).filteredOn(BudgetAlert::isRaised).hasSize(1);
+        assertThat(alerts).filteredOn(BudgetAlert::isRaised).extracting(BudgetAlert::to)
+                .containsExactly(BudgetLevel.WARN, BudgetLevel.CRITICAL);
         BudgetAlert last = alerts.get(alerts.size() - 1);
         assertThat(last.to()).isEqualTo(BudgetLevel.OK);
         assertThat(last.message()).startsWith("Port budget back to OK for 10.0.0.1 -> 10.0.0.2:80");
@@ -181,8 +182,9 @@ class PortBudgetMonitorTest {
         assertThat(s.host().timeWaitOverflows()).hasValue(3);
         assertThat(s.level()).isEqualTo(BudgetLevel.EXHAUSTED);
         assertThat(alerts).extracting(BudgetAlert::subject).containsOnly("tcp_max_tw_buckets");
-        assertThat(alerts).extracting(BudgetAlert::to).containsExactly(BudgetLevel.CRITICAL, BudgetLevel.EXHAUSTED);
-        assertThat(alerts.get(1).message()).contains("900 of net.ipv4.tcp_max_tw_buckets 1,000")
+        assertThat(alerts).extracting(BudgetAlert::to)
+                .containsExactly(BudgetLevel.WARN, BudgetLevel.CRITICAL, BudgetLevel.EXHAUSTED);
+        assertThat(alerts.get(2).message()).contains("900 of net.ipv4.tcp_max_tw_buckets 1,000")
                 .contains("dropping TIME_WAIT");
     }
 
@@ -199,7 +201,8 @@ class PortBudgetMonitorTest {
         DestinationBudget b = monitor.snapshot().destination(d).orElseThrow();
         assertThat(b.level()).isEqualTo(BudgetLevel.EXHAUSTED);
         assertThat(b.ledger().portExhaustionFailures()).isEqualTo(1);
-        assertThat(alerts).singleElement().satisfies(a -> assertThat(a.to()).isEqualTo(BudgetLevel.EXHAUSTED));
+        assertThat(alerts).extracting(BudgetAlert::to)
+                .containsExactly(BudgetLevel.WARN, BudgetLevel.CRITICAL, BudgetLevel.EXHAUSTED);
     }
 
     @Test
