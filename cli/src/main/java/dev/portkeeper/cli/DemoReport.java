@@ -99,19 +99,24 @@ final class DemoReport {
         return sb.toString();
     }
 
+    /** A failure's text ending with one full stop, whether or not its message brought one. */
+    private static String sentence(String failure) {
+        return failure.endsWith(".") ? failure : failure + ".";
+    }
+
     private void failures(StringBuilder sb) {
         if (shortPhase.failures > 0) {
             sb.append(String.format(Locale.ROOT, "%nThe short connections %s: %,d of %,d requests failed, the first"
-                    + " with %s.%n", namespace != null ? "ran out of local ports" : "failed",
-                    shortPhase.failures, shortPhase.requests, shortPhase.firstFailure));
+                    + " with %s%n", namespace != null ? "ran out of local ports" : "failed",
+                    shortPhase.failures, shortPhase.requests, sentence(shortPhase.firstFailure)));
         } else if (namespace != null) {
             sb.append(String.format(Locale.ROOT, "%nThe short connections did not run out of ports: %,d requests are"
                     + " too few for the namespace's %,d ports (try --requests 2000).%n", shortPhase.requests,
                     range.capacity()));
         }
         if (pooledPhase.failures > 0) {
-            sb.append(String.format(Locale.ROOT, "%,d of %,d pooled requests failed, the first with %s.%n",
-                    pooledPhase.failures, pooledPhase.requests, pooledPhase.firstFailure));
+            sb.append(String.format(Locale.ROOT, "%,d of %,d pooled requests failed, the first with %s%n",
+                    pooledPhase.failures, pooledPhase.requests, sentence(pooledPhase.firstFailure)));
         } else if (namespace != null || shortPhase.failures > 0) {
             sb.append(String.format(Locale.ROOT, "The pool served all %,d requests on %,d connections, without a"
                     + " failure.%n", pooledPhase.requests, pooledPhase.connectionsOpened));

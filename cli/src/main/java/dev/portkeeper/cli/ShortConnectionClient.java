@@ -1,32 +1,36 @@
 package dev.portkeeper.cli;
 
+import dev.portkeeper.Endpoint;
+import dev.portkeeper.SocketPolicy;
+import dev.portkeeper.net.SocketConnector;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
 
 /**
  * The demo's short connections: one connection per request, closed by this side first, so each
- * leaves a TIME_WAIT here holding its local port for 60 s. When no port is left, connect()
- * fails with {@code java.net.BindException: Cannot assign requested address} (EADDRNOTAVAIL).
- *
- * <p>This is the one place the demo opens a short connection: when portkeeper-core offers a
- * short-connection path that turns EADDRNOTAVAIL into its {@code PortExhaustedException}
- * (naming the destination, the range and its use), the demo's short phase goes through it here.
+ * leaves a TIME_WAIT here holding its local port for 60 s. They are opened by the library's
+ * {@link SocketConnector}, so when no port is left the failure is its
+ * {@code PortExhaustedException}, naming the destination, the range and its use, rather than the
+ * JDK's bare {@code java.net.BindException: Cannot assign requested address}.
  */
 final class ShortConnectionClient implements DemoRequests.Request {
-    private static final int TIMEOUT_MILLIS = 5_000;
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
-    private final InetSocketAddress server;
+    private final Endpoint server;
+    private final SocketConnector connector = new SocketConnector(
+            SocketPolicy.custom().connectTimeout(TIMEOUT).readTimeout(TIMEOUT).build());
 
     ShortConnectionClient(InetSocketAddress server) {
-        this.server = server;
+        this.server = Endpoint.of(server);
     }
 
     @Override
     public void run() throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(server, TIMEOUT_MILLIS);
-            s.setSoTimeout(TIMEOUT_MILLIS);
+        try (SocketChannel channel = connector.connect(server)) {
+            Socket s = channel.socket();
             DemoRequests.exchange(s.getInputStream(), s.getOutputStream());
         }
     }

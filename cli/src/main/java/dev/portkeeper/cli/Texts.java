@@ -1,6 +1,6 @@
 package dev.portkeeper.cli;
 
-import java.net.Inet6Address;
+import dev.portkeeper.budget.Destination;
 import java.net.InetAddress;
 import java.util.Locale;
 
@@ -41,42 +41,7 @@ final class Texts {
 
     /** An address as {@code ss} prints it: dotted IPv4, RFC 5952 IPv6 ({@code ::1}), no brackets. */
     static String address(InetAddress a) {
-        return a instanceof Inet6Address ? compact((Inet6Address) a) : a.getHostAddress();
-    }
-
-    /** The RFC 5952 form: the longest run of two or more zero groups as {@code ::}, lowercase hex. */
-    static String compact(Inet6Address a) {
-        byte[] b = a.getAddress();
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = ((b[2 * i] & 0xFF) << 8) | (b[2 * i + 1] & 0xFF);
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8;) {
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j == i ? i + 1 : j;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(groups[i]));
-        }
-        return sb.toString();
+        return Destination.addressText(a);
     }
 
     /**

@@ -39,8 +39,11 @@ class DemoNetnsIT {
         int connected = ((BigDecimal) shortPhase.get("connectionsOpened")).intValue();
         assertThat(connected).as("about the range's 1,000 ports, less the two servers'").isBetween(900, 1000);
         assertThat(((BigDecimal) shortPhase.get("failures")).intValue()).isEqualTo(2000 - connected);
+        // The library's PortExhaustedException, with the kernel's numbers, not the JDK's bare BindException.
         assertThat((String) shortPhase.get("firstFailure"))
-                .isEqualTo("java.net.BindException: Cannot assign requested address");
+                .startsWith("dev.portkeeper.PortExhaustedException: No local port left to connect to ")
+                .contains("(127.0.0.1:", "connect() failed with EADDRNOTAVAIL", "Ephemeral range 40000-40999", "TIME_WAIT",
+                        "(1) reuse connections");
         assertThat(((BigDecimal) shortPhase.get("timeWaitCreated")).intValue()).isEqualTo(connected);
         assertThat(((BigDecimal) shortPhase.get("peakPortsInUse")).intValue()).isEqualTo(connected);
 
@@ -66,7 +69,7 @@ class DemoNetnsIT {
         assertThat(run.exitCode()).as("%s", run).isZero();
         assertThat(run.stdout()).contains("In a private network namespace", "ip_local_port_range 40000 40999",
                         "The short connections ran out of local ports",
-                        "the first with java.net.BindException: Cannot assign requested address",
+                        "the first with dev.portkeeper.PortExhaustedException: No local port left to connect to",
                         "The pool served all 2,000 requests", "The port budget monitor's alerts:")
                 .containsPattern("pooled +2,000 +[\\d.]+ +[\\d,]+ +0 +[1-4] ");
     }
