@@ -71,6 +71,7 @@ public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable 
     private final Ledger ledger;
     private final List<BudgetAlertListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<Destination, Tracked> tracked = new HashMap<>();
+    private final Map<Destination, Long> pressureUntil = new java.util.concurrent.ConcurrentHashMap<>();
     private final LevelTracker timeWaitBuckets;
     private final LevelTracker fileDescriptors;
     private final int windowSeconds;
@@ -134,8 +135,9 @@ public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable 
 
     /**
      * For a pool's churn guard: under pressure (the endpoint's destination at WARN or worse in the
-     * latest sample), the opens per second the free ports sustain, free ports / 60 s; otherwise -1.
-     * The destination is the one the pool's last connection to the endpoint went to.
+     * latest sample, or within the trend window before it), the opens per second the free ports
+     * sustain, free ports / 60 s; otherwise -1. The destination is the one the pool's last
+     * connection to the endpoint went to.
      */
     @Override
     public double sustainableOpenRate(Endpoint endpoint) {
@@ -146,8 +148,11 @@ public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable 
         }
         for (DestinationBudget b : snapshot.destinations()) {
             if (b.destination().equals(d)) {
-                return b.level() == BudgetLevel.OK ? -1
-                        : Math.max(0, b.capacity() - b.used()) / (double) TIME_WAIT_SECONDS;
+                // Pressure holds for a trend window after the level fell back to OK: a guard that let go
+                // at once would churn straight back into the level it just left.
+                Long until = pressureUntil.get(d);
+                boolean pressure = b.level() != BudgetLevel.OK || until != null && ticker.nanos() - until < 0;
+                return pressure ? Math.max(0, b.capacity() - b.used()) / (double) TIME_WAIT_SECONDS : -1;
             }
         }
         return -1;
@@ -338,6 +343,9 @@ public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable 
         boolean failedForLackOfPorts = ledgerCounts.portExhaustionFailures() > t.exhaustionFailures;
         t.exhaustionFailures = ledgerCounts.portExhaustionFailures();
         BudgetLevel before = t.level.update(ratio, seconds, failedForLackOfPorts);
+        if (t.level.level() != BudgetLevel.OK) {
+            pressureUntil.put(d, now + settings.trendWindow().toNanos());
+        }
         DestinationBudget budget = new DestinationBudget(d, states, used, capacity, closeRate,
                 Double.isNaN(trend) ? 0 : trend, seconds, t.level.level(), ledgerCounts);
         transitions(alerts, d.toString(), d, before, t.level.level(), (from, to) -> destinationMessage(budget, from, to));
@@ -349,6 +357,7 @@ public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable 
         long window = settings.trendWindow().toNanos();
         tracked.entrySet().removeIf(e -> !present.contains(e.getKey()) && e.getValue().level.level() == BudgetLevel.OK
                 && now - e.getValue().lastSeen > window);
+        pressureUntil.keySet().retainAll(tracked.keySet());
     }
 
     private HostBudget host(KernelRead<KernelSysctls> sysctls, Optional<SockStat> sockstat, List<Alert> alerts) {

@@ -126,19 +126,33 @@ class PortBudgetMonitorTest {
         PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(fake.procfs()).ticker(ticker)
                 .alertListener(alerts::add).build();
         Destination d = dest("10.0.0.1", "10.0.0.2", 80);
+        dev.portkeeper.Endpoint endpoint = dev.portkeeper.Endpoint.of("10.0.0.2", 80);
+        monitor.poolListener().connectionOpened(new dev.portkeeper.ConnectionInfo("p", 1, endpoint,
+                new java.net.InetSocketAddress(d.local(), 40999), new java.net.InetSocketAddress(d.remote(), 80),
+                Duration.ZERO, 0));
+        assertThat(monitor.sustainableOpenRate(endpoint)).as("no sample yet: no pressure").isNegative();
         for (int t = 1; t <= 10; t++) {
             now.addAndGet(SECOND);
             fake.tcp(steadyLoad(t));
             monitor.snapshot();
         }
         assertThat(monitor.latest().orElseThrow().destination(d).orElseThrow().level()).isEqualTo(BudgetLevel.CRITICAL);
+        // The kernel shows 200 TIME_WAIT of 1,000 ports: 800 free ports / 60 s.
+        assertThat(monitor.sustainableOpenRate(endpoint)).isCloseTo(800 / 60.0, within(1e-9));
         // The load stops: the 200 TIME_WAIT sockets stay, then expire; no new closes.
         String frozen = steadyLoad(10);
+        int okAt = -1;
         for (int t = 11; t <= 30; t++) {
             now.addAndGet(SECOND);
             fake.tcp(frozen);
-            monitor.snapshot();
+            if (monitor.snapshot().destination(d).orElseThrow().level() == BudgetLevel.OK && okAt < 0) {
+                okAt = t;
+                assertThat(monitor.sustainableOpenRate(endpoint)).as("pressure holds a trend window after OK")
+                        .isPositive();
+            }
         }
+        assertThat(okAt).isBetween(11, 20);
+        assertThat(monitor.sustainableOpenRate(endpoint)).as("10 s after OK the guard lets go").isNegative();
         DestinationBudget b = monitor.latest().orElseThrow().destination(d).orElseThrow();
         assertThat(b.secondsToExhaustion()).isEmpty();
         assertThat(b.level()).isEqualTo(BudgetLevel.OK);
