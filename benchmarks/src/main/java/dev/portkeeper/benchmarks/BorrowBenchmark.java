@@ -2,7 +2,9 @@ package dev.portkeeper.benchmarks;
 
 import dev.portkeeper.ConnectionPool;
 import dev.portkeeper.Endpoint;
+import dev.portkeeper.PoolListener;
 import dev.portkeeper.PoolSettings;
+import dev.portkeeper.PortBudgetSignal;
 import dev.portkeeper.PooledConnection;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -28,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The borrow path: borrow and give back an idle pooled connection (the non-blocking check
  * included), against opening and closing a new loopback connection, which is what a pool saves.
- * Compare the two as a ratio from the same run.
+ * Compare them as ratios from the same run; {@code borrowAndReturnWithChurnGuard} is the same
+ * borrow with the pool attached to a port budget under no pressure.
  *
  * <p>The connect-per-call benchmark leaves a TIME_WAIT socket per call on this host; run it in a
  * network namespace or keep its measurement short.
@@ -43,6 +46,7 @@ public class BorrowBenchmark {
     private ServerSocket server;
     private ExecutorService serverThreads;
     private ConnectionPool pool;
+    private ConnectionPool guardedPool;
     private Endpoint endpoint;
     private InetSocketAddress address;
 
@@ -67,6 +71,21 @@ public class BorrowBenchmark {
             }
         });
         pool = ConnectionPool.builder().name("bench").settings(PoolSettings.custom().maxPerEndpoint(4).build()).build();
+        // The same pool attached to a port budget under no pressure: the churn guard's cost on the borrow path.
+        guardedPool = ConnectionPool.builder().name("bench-guarded")
+                .settings(PoolSettings.custom().maxPerEndpoint(4).build())
+                .portBudget(new PortBudgetSignal() {
+                    @Override
+                    public double sustainableOpenRate(Endpoint e) {
+                        return -1;
+                    }
+
+                    @Override
+                    public PoolListener poolListener() {
+                        return new PoolListener() {
+                        };
+                    }
+                }).build();
     }
 
     /** The server closes after the client, as most servers do, so the client keeps the TIME_WAIT. */
@@ -83,6 +102,7 @@ public class BorrowBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         pool.close();
+        guardedPool.close();
         server.close();
         serverThreads.shutdownNow();
     }
@@ -90,6 +110,13 @@ public class BorrowBenchmark {
     @Benchmark
     public long borrowAndReturn() throws IOException {
         try (PooledConnection c = pool.borrow(endpoint)) {
+            return c.useCount();
+        }
+    }
+
+    @Benchmark
+    public long borrowAndReturnWithChurnGuard() throws IOException {
+        try (PooledConnection c = guardedPool.borrow(endpoint)) {
             return c.useCount();
         }
     }
