@@ -54,7 +54,11 @@ class ExhaustionNetnsTest {
 
     /** Waits for the i-th slot of a fixed-rate schedule: the load is paced, not the assertions. */
     private static void pace(long start, long i) {
-        long due = start + i * PERIOD_NANOS;
+        pace(start, i, PERIOD_NANOS);
+    }
+
+    private static void pace(long start, long i, long periodNanos) {
+        long due = start + i * periodNanos;
         for (int spins = 0; spins < 1000 && System.nanoTime() < due; spins++) {
             LockSupport.parkNanos(due - System.nanoTime());
         }
@@ -266,10 +270,7 @@ class ExhaustionNetnsTest {
                 for (int t = 0; t < threads; t++) {
                     futures.add(exec.submit(() -> {
                         for (int i = 0; i < 30 * RATE / threads; i++) {
-                            long due = start + i * PERIOD_NANOS * threads;
-                            for (int spins = 0; spins < 1000 && System.nanoTime() < due; spins++) {
-                                LockSupport.parkNanos(due - System.nanoTime());
-                            }
+                            pace(start, i, PERIOD_NANOS * threads);
                             long before = System.nanoTime();
                             try (PooledConnection c = pool.borrow(server.endpoint())) {
                                 long waited = System.nanoTime() - before;
