@@ -47,8 +47,8 @@ final class KernelCounts {
             return -1;
         }
         int used = 0;
-        for (TcpSocket s : read.get().sockets()) {
-            if (s.hasRemote(server) && range.isEphemeral(s.localPort())) {
+        for (TcpSocket s : read.get().withRemote(server)) {
+            if (range.isEphemeral(s.localPort())) {
                 used++;
             }
         }
@@ -70,13 +70,11 @@ final class KernelCounts {
             }
             int timeWait = 0;
             int closing = 0;
-            for (TcpSocket s : read.get().sockets()) {
-                if (s.hasRemote(server)) {
-                    if (s.state() == TcpState.TIME_WAIT) {
-                        timeWait++;
-                    } else if (s.state() == TcpState.FIN_WAIT1 || s.state() == TcpState.FIN_WAIT2) {
-                        closing++;
-                    }
+            for (TcpSocket s : read.get().withRemote(server)) {
+                if (s.state() == TcpState.TIME_WAIT) {
+                    timeWait++;
+                } else if (s.state() == TcpState.FIN_WAIT1 || s.state() == TcpState.FIN_WAIT2) {
+                    closing++;
                 }
             }
             if (closing == 0 || System.nanoTime() - deadline > 0) {
