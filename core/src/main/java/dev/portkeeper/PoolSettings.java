@@ -41,7 +41,7 @@ import java.util.Objects;
  *   <tr><td>{@code leakDetectionThreshold}</td><td>0 (off)</td>
  *       <td>a connection borrowed longer than this is reported once, with the stack of its
  *       borrow</td></tr>
- *   <tr><td>{@code churnGuard}</td><td>{@link ChurnGuardMode#ON}</td>
+ *   <tr><td>{@code churnGuard}</td><td>{@link ChurnGuard#ON}</td>
  *       <td>under port-budget pressure, open and retire connections no faster than the budget
  *       sustains (needs {@link ConnectionPool.Builder#portBudget(PortBudgetSignal)})</td></tr>
  * </table>
@@ -76,7 +76,7 @@ public final class PoolSettings {
     private final Duration idleTimeout;
     private final Duration evictionInterval;
     private final Duration leakDetectionThreshold;
-    private final ChurnGuardMode churnGuard;
+    private final ChurnGuard churnGuard;
 
     private PoolSettings(Builder b) {
         this.maxPerEndpoint = b.maxPerEndpoint;
@@ -161,8 +161,24 @@ public final class PoolSettings {
     }
 
     /** @return what the pool does under port-budget pressure */
-    public ChurnGuardMode churnGuard() {
+    public ChurnGuard churnGuard() {
         return churnGuard;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PoolSettings p && maxPerEndpoint == p.maxPerEndpoint && maxTotal == p.maxTotal
+                && minIdlePerEndpoint == p.minIdlePerEndpoint && acquireTimeout.equals(p.acquireTimeout)
+                && maxWaiters == p.maxWaiters && maxLifetime.equals(p.maxLifetime)
+                && Double.compare(lifetimeJitter, p.lifetimeJitter) == 0 && idleTimeout.equals(p.idleTimeout)
+                && evictionInterval.equals(p.evictionInterval) && leakDetectionThreshold.equals(p.leakDetectionThreshold)
+                && churnGuard == p.churnGuard;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(maxPerEndpoint, maxTotal, minIdlePerEndpoint, acquireTimeout, maxWaiters, maxLifetime,
+                lifetimeJitter, idleTimeout, evictionInterval, leakDetectionThreshold, churnGuard);
     }
 
     @Override
@@ -187,7 +203,7 @@ public final class PoolSettings {
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private Duration evictionInterval = DEFAULT_EVICTION_INTERVAL;
         private Duration leakDetectionThreshold = Duration.ZERO;
-        private ChurnGuardMode churnGuard = ChurnGuardMode.ON;
+        private ChurnGuard churnGuard = ChurnGuard.ON;
 
         private Builder() {
         }
@@ -269,8 +285,8 @@ public final class PoolSettings {
             return this;
         }
 
-        /** @param value what to do under port-budget pressure; default {@link ChurnGuardMode#ON} @return this */
-        public Builder churnGuard(ChurnGuardMode value) {
+        /** @param value what to do under port-budget pressure; default {@link ChurnGuard#ON} @return this */
+        public Builder churnGuard(ChurnGuard value) {
             churnGuard = Objects.requireNonNull(value, "churnGuard");
             return this;
         }
@@ -290,5 +306,26 @@ public final class PoolSettings {
             }
             return new PoolSettings(this);
         }
+    }
+
+    /**
+     * What a pool does when the port budget toward an endpoint is under pressure (WARN or worse).
+     * Each connection this side closes holds its port for 60 s in TIME_WAIT, so the guard spends
+     * ports no faster than they come back. It needs a budget:
+     * {@link ConnectionPool.Builder#portBudget(PortBudget)}.
+     */
+    public enum ChurnGuard {
+        /** No guard: the pool opens and retires connections as its settings say. */
+        OFF,
+        /** Log, once a minute per endpoint, what the guard would have held back; change nothing. */
+        LOG_ONLY,
+        /**
+         * The default. Under pressure: open new connections no faster than the budget sustains (free
+         * ports / 60 s), a borrow that would open one waits (within its acquire timeout) for a
+         * connection given back instead; connections past their lifetime are retired no faster than
+         * that either, and idle ones are not closed for idleness, so the pool keeps what recent demand
+         * needed.
+         */
+        ON
     }
 }

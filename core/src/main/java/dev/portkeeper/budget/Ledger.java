@@ -1,10 +1,8 @@
 package dev.portkeeper.budget;
 
-import dev.portkeeper.CloseReason;
-import dev.portkeeper.ClosedBy;
+import dev.portkeeper.ConnectionClosed;
 import dev.portkeeper.ConnectionInfo;
 import dev.portkeeper.Endpoint;
-import dev.portkeeper.PoolListener;
 import dev.portkeeper.PortExhaustedException;
 import dev.portkeeper.Ticker;
 import java.io.IOException;
@@ -18,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the TIME_WAIT this process holds without reading the kernel. Thread-safe; its methods run on
  * pool threads, at connect and close only, never on the borrow path.
  */
-final class Ledger implements PoolListener {
+final class Ledger {
     private static final int SECONDS = PortBudgetMonitor.TIME_WAIT_SECONDS;
 
     private final Ticker ticker;
@@ -53,12 +51,12 @@ final class Ledger implements PoolListener {
             return boundOpen;
         }
 
-        synchronized void closed(ClosedBy by, long second, boolean bound) {
+        synchronized void closed(ConnectionClosed.TimeWait by, long second, boolean bound) {
             open = Math.max(0, open - 1);
             if (bound) {
                 boundOpen = Math.max(0, boundOpen - 1);
             }
-            if (by == ClosedBy.LOCAL) {
+            if (by == ConnectionClosed.TimeWait.LOCAL) {
                 closedLocal++;
                 int slot = (int) (second % secondOf.length);
                 if (secondOf[slot] != second) {
@@ -66,7 +64,7 @@ final class Ledger implements PoolListener {
                     localCloses[slot] = 0;
                 }
                 localCloses[slot]++;
-            } else if (by == ClosedBy.PEER) {
+            } else if (by == ConnectionClosed.TimeWait.PEER) {
                 closedPeer++;
             } else {
                 closedReset++;
@@ -103,8 +101,7 @@ final class Ledger implements PoolListener {
         return Destination.of(local.getAddress(), remote.getAddress(), remote.getPort());
     }
 
-    @Override
-    public void connectionOpened(ConnectionInfo connection) {
+    void connectionOpened(ConnectionInfo connection) {
         Destination d = destination(connection);
         if (d != null) {
             entries.computeIfAbsent(d, k -> new Entry()).opened(connection.boundLocally());
@@ -112,16 +109,15 @@ final class Ledger implements PoolListener {
         }
     }
 
-    @Override
-    public void connectionClosed(ConnectionInfo connection, CloseReason reason, ClosedBy closedBy) {
+    void connectionClosed(ConnectionClosed event) {
+        ConnectionInfo connection = event.connection();
         Destination d = destination(connection);
         if (d != null) {
-            entries.computeIfAbsent(d, k -> new Entry()).closed(closedBy, second(), connection.boundLocally());
+            entries.computeIfAbsent(d, k -> new Entry()).closed(event.timeWait(), second(), connection.boundLocally());
         }
     }
 
-    @Override
-    public void connectFailed(Endpoint endpoint, IOException failure) {
+    void connectFailed(Endpoint endpoint, IOException failure) {
         if (PortExhaustedException.isPortExhaustion(failure)) {
             exhaustionByRemote.merge(endpoint.toString(), 1L, Long::sum);
         }

@@ -2,7 +2,10 @@ package dev.portkeeper.budget;
 
 import dev.portkeeper.Endpoint;
 import dev.portkeeper.PoolListener;
-import dev.portkeeper.PortBudgetSignal;
+import dev.portkeeper.PortBudget;
+import dev.portkeeper.ConnectionClosed;
+import dev.portkeeper.ConnectionInfo;
+import java.io.IOException;
 import dev.portkeeper.Ticker;
 import dev.portkeeper.kernel.EphemeralRange;
 import dev.portkeeper.kernel.KernelRead;
@@ -56,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * alone, and every snapshot says that the kernel view is unavailable and why. It never changes
  * anything on the host. Thread-safe.
  */
-public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable {
+public final class PortBudgetMonitor implements PortBudget, AutoCloseable {
     /** How long a TIME_WAIT socket holds its port on Linux ({@code TCP_TIMEWAIT_LEN}), in seconds. */
     public static final int TIME_WAIT_SECONDS = 60;
 
@@ -127,10 +130,22 @@ public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable 
         return shared;
     }
 
-    /** @return the listener that feeds a pool's opens and closes into this monitor's ledger */
+    /** Feeds the ledger: a pool attached with {@code portBudget(this)} opened a connection. */
     @Override
-    public PoolListener poolListener() {
-        return ledger;
+    public void connectionOpened(ConnectionInfo connection) {
+        ledger.connectionOpened(connection);
+    }
+
+    /** Feeds the ledger: a pool attached with {@code portBudget(this)} closed a connection. */
+    @Override
+    public void connectionClosed(ConnectionClosed event) {
+        ledger.connectionClosed(event);
+    }
+
+    /** Feeds the ledger: a pool attached with {@code portBudget(this)} failed to connect. */
+    @Override
+    public void connectFailed(Endpoint endpoint, IOException failure) {
+        ledger.connectFailed(endpoint, failure);
     }
 
     /**
