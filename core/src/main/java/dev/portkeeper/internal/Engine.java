@@ -464,7 +464,7 @@ public final class Engine<K> implements AutoCloseable {
             }
             if (e instanceof IOException io) {
                 events.connectFailed(key, io);
-                if (cutByDeadline && System.nanoTime() - deadline >= 0) {
+                if (cutByDeadline && (System.nanoTime() - deadline >= 0 || timedOut(io))) {
                     throw failures.acquireTimeout(key, deadline - start, counts(slot), counts(), io);
                 }
             }
@@ -501,6 +501,16 @@ public final class Engine<K> implements AutoCloseable {
             throw failures.poolClosed(key);
         }
         return lend(c);
+    }
+
+    /** @return whether the connect ran out of time (the JDK's type, never its message) */
+    private static boolean timedOut(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Spreads expiries over [max × (1 − jitter), max] so that a burst of opens does not expire as a burst. */
