@@ -114,9 +114,10 @@ public final class ConnectionPool implements Closeable {
         return new CloseRule(CloseMode.valueOf(p.strategy().name()), request, p.peerCloseTimeout().toNanos());
     }
 
+    /** The one resolver of an endpoint's close policy: its override, or the pool's. */
     private CloseRule closeRule(Endpoint endpoint) {
-        ClosePolicy p = closePolicies.get(endpoint);
-        return p == null ? defaultRule : closeRules.computeIfAbsent(endpoint, e -> rule(p));
+        ClosePolicy p = closePolicy(endpoint);
+        return p == closePolicy ? defaultRule : closeRules.computeIfAbsent(endpoint, e -> rule(p));
     }
 
     /** @return a builder with the default settings, socket policy and name */

@@ -1,6 +1,5 @@
 package dev.portkeeper.internal;
 
-import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Set;
@@ -85,25 +84,20 @@ final class Closer<K> {
             closed(c, cause, SocketClosing.closeGracefully(channel), Fallback.NOT_IDLE);
             return;
         }
-        int unread = SocketClosing.unreadBytes(channel);
+        int unread = SocketInspector.unreadBytes(channel);
         if (unread > 0 || held > 0 || cause == Cause.STRAY_BYTES) {
             fellBack(c, cause, Fallback.UNREAD_BYTES, Math.max(0, unread) + held);
             closed(c, cause, SocketClosing.closeGracefully(channel), Fallback.UNREAD_BYTES);
             return;
         }
-        int read;
-        try {
-            read = SocketClosing.readOneNow(channel);
-        } catch (IOException e) {
-            closed(c, cause, SocketClosing.closeGracefully(channel), null); // already broken: nothing to choose
+        Probe look = SocketInspector.look(channel, java.nio.ByteBuffer.allocate(1));
+        if (look == Probe.FAILED || look == Probe.PEER_CLOSED) {
+            // Already broken, or the peer closed first on its own: nothing left to choose.
+            closed(c, cause, SocketClosing.closeGracefully(channel), null);
             return;
         }
-        if (read < 0) {
-            closed(c, cause, SocketClosing.closeGracefully(channel), null); // the peer closed first on its own
-            return;
-        }
-        if (read > 0) {
-            fellBack(c, cause, Fallback.UNREAD_BYTES, 1 + Math.max(0, SocketClosing.unreadBytes(channel)));
+        if (look == Probe.STRAY_BYTES) {
+            fellBack(c, cause, Fallback.UNREAD_BYTES, 1 + Math.max(0, SocketInspector.unreadBytes(channel)));
             closed(c, cause, SocketClosing.closeGracefully(channel), Fallback.UNREAD_BYTES);
             return;
         }

@@ -194,25 +194,11 @@ public final class Conn<K> {
         if (pushback >= 0) {
             return Probe.STRAY_BYTES;
         }
-        probeBuffer.clear();
-        try {
-            int n;
-            synchronized (channel.blockingLock()) {
-                channel.configureBlocking(false);
-                try {
-                    n = channel.read(probeBuffer);
-                } finally {
-                    channel.configureBlocking(true);
-                }
-            }
-            if (n > 0) {
-                pushback = probeBuffer.get(0) & 0xff;
-                return Probe.STRAY_BYTES;
-            }
-            return n == 0 ? Probe.HEALTHY : Probe.PEER_CLOSED;
-        } catch (IOException | RuntimeException e) {
-            return Probe.FAILED;
+        Probe p = SocketInspector.look(channel, probeBuffer);
+        if (p == Probe.STRAY_BYTES) {
+            pushback = probeBuffer.get(0) & 0xff;
         }
+        return p;
     }
 
     @Override

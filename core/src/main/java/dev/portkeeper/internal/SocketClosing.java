@@ -16,19 +16,6 @@ final class SocketClosing {
     }
 
     /**
-     * @param channel an open channel
-     * @return how many bytes the peer sent that are waiting unread ({@code FIONREAD}, nothing is
-     *     consumed); 0 if none; -1 if that cannot be told (the channel is closed or broken)
-     */
-    static int unreadBytes(SocketChannel channel) {
-        try {
-            return channel.socket().getInputStream().available();
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    /**
      * Closes the channel with a plain {@code close()}, after finding out which side will have
      * closed first: the peer if its FIN is already here; a reset if bytes are still unread (Linux
      * then sends a reset instead of a FIN, RFC 1122's signal that data was lost) or the
@@ -61,45 +48,21 @@ final class SocketClosing {
         return Side.NONE;
     }
 
-    /**
-     * A non-blocking one-byte read: 0 nothing to read, -1 end of stream, 1 a byte was there (and
-     * is consumed). Leaves the channel's blocking mode as it was.
-     *
-     * @param channel an open channel, registered with no selector if it is in blocking mode
-     * @return 0, -1 or 1
-     * @throws IOException if the read fails (a reset, a keepalive timeout)
-     */
-    static int readOneNow(SocketChannel channel) throws IOException {
-        ByteBuffer one = ByteBuffer.allocate(1);
-        synchronized (channel.blockingLock()) {
-            boolean wasBlocking = channel.isBlocking();
-            if (wasBlocking) {
-                channel.configureBlocking(false);
-            }
-            try {
-                return channel.read(one);
-            } finally {
-                if (wasBlocking) {
-                    channel.configureBlocking(true);
-                }
-            }
-        }
-    }
-
     private static Side whoWouldCloseFirst(SocketChannel channel) {
-        int unread = unreadBytes(channel);
+        int unread = SocketInspector.unreadBytes(channel);
         if (unread != 0) {
             return Side.NONE;
         }
-        try {
-            int n = readOneNow(channel);
-            if (n < 0) {
+        switch (SocketInspector.look(channel, ByteBuffer.allocate(1))) {
+            case HEALTHY:
+                return Side.LOCAL;
+            case PEER_CLOSED:
                 return Side.PEER;
-            }
-            // A byte that arrived just now was consumed; any more still make the kernel reset.
-            return n == 0 || unreadBytes(channel) == 0 ? Side.LOCAL : Side.NONE;
-        } catch (IOException | RuntimeException e) {
-            return Side.NONE;
+            case STRAY_BYTES:
+                // A byte that arrived just now was consumed; any more still make the kernel reset.
+                return SocketInspector.unreadBytes(channel) == 0 ? Side.LOCAL : Side.NONE;
+            default:
+                return Side.NONE;
         }
     }
 
