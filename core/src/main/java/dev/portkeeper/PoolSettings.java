@@ -49,6 +49,8 @@ import java.util.Objects;
 public final class PoolSettings {
     /** Default of {@code maxPerEndpoint}. */
     public static final int DEFAULT_MAX_PER_ENDPOINT = 8;
+    /** Upper bound of {@code maxPerEndpoint}, {@code maxTotal} and {@code maxWaiters}: more than one host's ports. */
+    public static final int MAX_CONNECTIONS = 1_000_000;
     /** Default of {@code maxTotal}. */
     public static final int DEFAULT_MAX_TOTAL = 64;
     /** Default of {@code maxWaiters}. */
@@ -222,15 +224,15 @@ public final class PoolSettings {
             churnGuard = s.churnGuard;
         }
 
-        /** @param value greater than 0; default {@value #DEFAULT_MAX_PER_ENDPOINT} @return this */
+        /** @param value 1 to {@value #MAX_CONNECTIONS}; default {@value #DEFAULT_MAX_PER_ENDPOINT} @return this */
         public Builder maxPerEndpoint(int value) {
-            maxPerEndpoint = Checks.positive("maxPerEndpoint", value);
+            maxPerEndpoint = Checks.atMost("maxPerEndpoint", Checks.positive("maxPerEndpoint", value), MAX_CONNECTIONS);
             return this;
         }
 
-        /** @param value greater than 0; default {@value #DEFAULT_MAX_TOTAL} @return this */
+        /** @param value 1 to {@value #MAX_CONNECTIONS}; default {@value #DEFAULT_MAX_TOTAL} @return this */
         public Builder maxTotal(int value) {
-            maxTotal = Checks.positive("maxTotal", value);
+            maxTotal = Checks.atMost("maxTotal", Checks.positive("maxTotal", value), MAX_CONNECTIONS);
             return this;
         }
 
@@ -240,21 +242,23 @@ public final class PoolSettings {
             return this;
         }
 
-        /** @param value zero (do not wait) or more; default 5 s @return this */
+        /** @param value zero (do not wait) up to 1 day; default 5 s @return this */
         public Builder acquireTimeout(Duration value) {
-            acquireTimeout = Checks.notNegative("acquireTimeout", value);
+            acquireTimeout = Checks.atMost("acquireTimeout", Checks.notNegative("acquireTimeout", value),
+                    Duration.ofDays(1), "1 day");
             return this;
         }
 
-        /** @param value 0 (never wait) or more; default {@value #DEFAULT_MAX_WAITERS} @return this */
+        /** @param value 0 (never wait) to {@value #MAX_CONNECTIONS}; default {@value #DEFAULT_MAX_WAITERS} @return this */
         public Builder maxWaiters(int value) {
-            maxWaiters = Checks.notNegative("maxWaiters", value);
+            maxWaiters = Checks.atMost("maxWaiters", Checks.notNegative("maxWaiters", value), MAX_CONNECTIONS);
             return this;
         }
 
-        /** @param value zero (no limit) or more; default 30 min @return this */
+        /** @param value zero (no limit) up to 365 days; default 30 min @return this */
         public Builder maxLifetime(Duration value) {
-            maxLifetime = Checks.notNegative("maxLifetime", value);
+            maxLifetime = Checks.atMost("maxLifetime", Checks.notNegative("maxLifetime", value), Checks.ONE_YEAR,
+                    "365 days");
             return this;
         }
 
@@ -267,21 +271,27 @@ public final class PoolSettings {
             return this;
         }
 
-        /** @param value zero (never) or more; default 5 min @return this */
+        /** @param value zero (never) up to 365 days; default 5 min @return this */
         public Builder idleTimeout(Duration value) {
-            idleTimeout = Checks.notNegative("idleTimeout", value);
+            idleTimeout = Checks.atMost("idleTimeout", Checks.notNegative("idleTimeout", value), Checks.ONE_YEAR,
+                    "365 days");
             return this;
         }
 
-        /** @param value greater than 0; default 5 s @return this */
+        /** @param value 1 ms to 1 day; default 5 s @return this */
         public Builder evictionInterval(Duration value) {
-            evictionInterval = Checks.positive("evictionInterval", value);
+            evictionInterval = Checks.atMost("evictionInterval", Checks.positive("evictionInterval", value),
+                    Duration.ofDays(1), "1 day");
+            if (evictionInterval.compareTo(Duration.ofMillis(1)) < 0) {
+                throw new IllegalArgumentException("evictionInterval must be at least 1 ms: " + value);
+            }
             return this;
         }
 
-        /** @param value zero (off, the default) or more @return this */
+        /** @param value zero (off, the default) up to 365 days @return this */
         public Builder leakDetectionThreshold(Duration value) {
-            leakDetectionThreshold = Checks.notNegative("leakDetectionThreshold", value);
+            leakDetectionThreshold = Checks.atMost("leakDetectionThreshold",
+                    Checks.notNegative("leakDetectionThreshold", value), Checks.ONE_YEAR, "365 days");
             return this;
         }
 

@@ -228,15 +228,17 @@ public final class SocketPolicy {
             localAddress = p.localAddress;
         }
 
-        /** @param value greater than 0, at most {@link Integer#MAX_VALUE} ms; default 5 s @return this */
+        /** @param value at least 1 ms, at most {@link Integer#MAX_VALUE} ms; default 5 s @return this */
         public Builder connectTimeout(Duration value) {
-            connectTimeout = millisOrLess("connectTimeout", Checks.positive("connectTimeout", value));
+            connectTimeout = millisOrLess("connectTimeout",
+                    Checks.zeroOrAtLeastOneMilli("connectTimeout", Checks.positive("connectTimeout", value)));
             return this;
         }
 
-        /** @param value zero (wait forever) or more; default 30 s @return this */
+        /** @param value zero (wait forever), or 1 ms to {@link Integer#MAX_VALUE} ms; default 30 s @return this */
         public Builder readTimeout(Duration value) {
-            readTimeout = millisOrLess("readTimeout", Checks.notNegative("readTimeout", value));
+            readTimeout = millisOrLess("readTimeout",
+                    Checks.zeroOrAtLeastOneMilli("readTimeout", Checks.notNegative("readTimeout", value)));
             return this;
         }
 
@@ -245,10 +247,8 @@ public final class SocketPolicy {
          * @return this
          */
         public Builder writeTimeout(Duration value) {
-            writeTimeout = millisOrLess("writeTimeout", Checks.notNegative("writeTimeout", value));
-            if (!writeTimeout.isZero() && writeTimeout.compareTo(Duration.ofMillis(1)) < 0) {
-                throw new IllegalArgumentException("writeTimeout must be 0 (none) or at least 1 ms: " + value);
-            }
+            writeTimeout = millisOrLess("writeTimeout",
+                    Checks.zeroOrAtLeastOneMilli("writeTimeout", Checks.notNegative("writeTimeout", value)));
             return this;
         }
 
@@ -264,13 +264,13 @@ public final class SocketPolicy {
             return this;
         }
 
-        /** @param value at least 1 s, whole seconds (rounded down); default 60 s @return this */
+        /** @param value 1 to 32,767 s, whole seconds (rounded down); default 60 s @return this */
         public Builder keepAliveIdle(Duration value) {
             keepAliveIdle = Duration.ofSeconds(Checks.atLeastOneSecond("keepAliveIdle", value).getSeconds());
             return this;
         }
 
-        /** @param value at least 1 s, whole seconds (rounded down); default 10 s @return this */
+        /** @param value 1 to 32,767 s, whole seconds (rounded down); default 10 s @return this */
         public Builder keepAliveInterval(Duration value) {
             keepAliveInterval = Duration.ofSeconds(Checks.atLeastOneSecond("keepAliveInterval", value).getSeconds());
             return this;
