@@ -26,6 +26,7 @@ final class Closer<K> {
 
     private final String poolName;
     private final Events<K> events;
+    private final java.util.function.Consumer<Conn<K>> released;
     private final PeerCloseReaper reaper;
     private final LongAdder closedLocal = new LongAdder();
     private final LongAdder closedPeer = new LongAdder();
@@ -34,9 +35,10 @@ final class Closer<K> {
     private final LongAdder abortFallbacks = new LongAdder();
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
-    Closer(String poolName, Events<K> events) {
+    Closer(String poolName, Events<K> events, java.util.function.Consumer<Conn<K>> released) {
         this.poolName = poolName;
         this.events = events;
+        this.released = released;
         this.reaper = new PeerCloseReaper(poolName);
     }
 
@@ -171,7 +173,12 @@ final class Closer<K> {
             default -> closedLocal.increment();
         }
         LOG.debug("Pool {}: closed {} ({}, TIME_WAIT {})", poolName, c, cause, side);
-        events.closed(c, cause, side, c.closeRule().mode(), fallback);
+        try {
+            events.closed(c, cause, side, c.closeRule().mode(), fallback);
+        } finally {
+            // After the event: a listener that counts opens and closes never sees more open than the limits allow.
+            released.accept(c);
+        }
     }
 
     /** @return closed LOCAL, PEER, NONE, peer-close fallbacks, abort fallbacks, peer closes pending */

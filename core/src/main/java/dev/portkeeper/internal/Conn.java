@@ -45,6 +45,7 @@ public final class Conn<K> {
     private Attached attached;
     private Object attachment;
     volatile Lease<K> lease;
+    private final java.util.concurrent.CountDownLatch closedSignal = new java.util.concurrent.CountDownLatch(1);
     /** Decided once: past its lifetime and paid for by the churn guard. */
     volatile boolean retiring;
 
@@ -64,6 +65,11 @@ public final class Conn<K> {
         this.lastReturnedAt = openedAt;
         this.boundLocally = boundLocally;
         this.closeRule = closeRule;
+    }
+
+    /** @return counted down once the socket is closed and the connection left the counts */
+    java.util.concurrent.CountDownLatch closedSignal() {
+        return closedSignal;
     }
 
     /** @return the id, unique within the pool */

@@ -98,6 +98,17 @@ public final class Engine<K> implements AutoCloseable {
             return null;
         }
 
+        /** Connections whose socket is being closed: they still count against the limits. */
+        int closingCount() {
+            int n = 0;
+            for (Conn<K> c : conns) {
+                if (c.state.get() == Conn.CLOSED) {
+                    n++;
+                }
+            }
+            return n;
+        }
+
         int idleCount() {
             int n = 0;
             for (Conn<K> c : conns) {
@@ -117,7 +128,7 @@ public final class Engine<K> implements AutoCloseable {
         Conn<K> handed;
         /** Room reserved for it to open a connection. */
         boolean mayOpen;
-        /** With mayOpen: an idle connection of another endpoint it must close first (already uncounted). */
+        /** With mayOpen: an idle connection of another endpoint it must close, and see closed, first. */
         Conn<K> toClose;
         boolean poolClosed;
         /** The churn guard's hint: when a token comes, in nanoseconds from now; 0 for none. */
@@ -153,7 +164,7 @@ public final class Engine<K> implements AutoCloseable {
         this.closeRules = closeRules;
         this.longestPeerCloseNanos = longestPeerCloseNanos;
         this.guard = new ChurnGuardGate<>(cfg.name(), budgetSignal, cfg.guardMode(), ticker);
-        this.closer = new Closer<>(cfg.name(), events);
+        this.closer = new Closer<>(cfg.name(), events, this::closedAndUncounted);
         this.housekeeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "portkeeper-" + cfg.name() + "-housekeeper");
             t.setDaemon(true);
@@ -237,7 +248,18 @@ public final class Engine<K> implements AutoCloseable {
                 continue; // it failed the check and was closed; go round again
             }
             if (w.toClose != null) {
-                closer.close(w.toClose, Cause.CAPACITY, null, true);
+                Conn<K> victim = w.toClose;
+                closer.close(victim, Cause.CAPACITY, null, true);
+                if (!awaitClosed(victim, deadline)) {
+                    lock.lock();
+                    try {
+                        unreserve(slot);
+                        dispatch();
+                        throw failures.acquireTimeout(key, deadline - start, counts(slot), counts(), null);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
             }
             return openNew(slot, start, deadline);
         }
@@ -309,6 +331,16 @@ public final class Engine<K> implements AutoCloseable {
         }
     }
 
+    /** Waits, at most until the deadline, for a connection closed to make room to be closed (PEER_FIRST takes a while). */
+    private boolean awaitClosed(Conn<K> victim, long deadline) {
+        try {
+            return victim.closedSignal().await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Under lock: an interrupted waiter gives back what it was granted. */
     private void giveBackGrant(Waiter<K> w) {
         if (w.handed != null) {
@@ -321,7 +353,7 @@ public final class Engine<K> implements AutoCloseable {
             if (w.toClose != null) {
                 Conn<K> victim = w.toClose;
                 w.toClose = null;
-                housekeeper.execute(() -> closer.close(victim, Cause.CAPACITY, null, true));
+                victim.state.set(Conn.IDLE); // it was only claimed: it goes back to rest
             }
         }
         dispatch();
@@ -360,7 +392,8 @@ public final class Engine<K> implements AutoCloseable {
             return false;
         }
         if (victim != null) {
-            uncount(victim);
+            // The victim counts until its socket is closed: the new one opens only after that.
+            victim.state.set(Conn.CLOSED);
             w.toClose = victim;
         }
         reserve(s);
@@ -565,15 +598,7 @@ public final class Engine<K> implements AutoCloseable {
         Lease<K> lease = new Lease<>(this, c, ticker.getAsLong(), site);
         c.lease = lease;
         if (closed && lease.abort("closed with the pool")) {
-            c.lease = null;
-            c.state.set(Conn.CLOSED);
-            lock.lock();
-            try {
-                uncount(c);
-            } finally {
-                lock.unlock();
-            }
-            closer.close(c, Cause.POOL_CLOSED, null, true);
+            retire(c, Cause.POOL_CLOSED, null, true);
             throw failures.poolClosed(c.key());
         }
         if (events.wantsLeaseEvents()) {
@@ -611,15 +636,7 @@ public final class Engine<K> implements AutoCloseable {
                     TimeUnit.NANOSECONDS.toMillis(ticker.getAsLong() - lease.borrowedAt()));
         }
         if (abortNow) {
-            c.state.set(Conn.CLOSED);
-            lock.lock();
-            try {
-                uncount(c);
-                dispatch();
-            } finally {
-                lock.unlock();
-            }
-            closer.abort(c, requested);
+            abort(c, requested);
             return;
         }
         Cause cause = requested != null ? requested : lease.brokenBy();
@@ -676,9 +693,26 @@ public final class Engine<K> implements AutoCloseable {
         }
     }
 
-    /** Closes a connection the caller holds; its room goes to the waiters. Never throws. */
+    /**
+     * Closes a connection the caller holds. It counts against the limits until its socket is
+     * closed (for PEER_FIRST, until the peer closed or the wait ended), so the limits hold for
+     * file descriptors too; then its room goes to the waiters. Never throws.
+     */
     private void retire(Conn<K> c, Cause cause, Side known, boolean atRest) {
+        c.lease = null;
         c.state.set(Conn.CLOSED);
+        closer.close(c, cause, known, atRest);
+    }
+
+    /** Closes at once with a reset a connection whose borrower may be blocked in I/O. Never throws. */
+    private void abort(Conn<K> c, Cause cause) {
+        c.lease = null;
+        c.state.set(Conn.CLOSED);
+        closer.abort(c, cause);
+    }
+
+    /** The closer's word that a connection's socket is closed: its room goes to the waiters. */
+    private void closedAndUncounted(Conn<K> c) {
         lock.lock();
         try {
             uncount(c);
@@ -686,7 +720,7 @@ public final class Engine<K> implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        closer.close(c, cause, known, atRest);
+        c.closedSignal().countDown();
     }
 
     // ---------------------------------------------------------------- background
@@ -858,16 +892,7 @@ public final class Engine<K> implements AutoCloseable {
                 if (l != null && l.writeBlockedSince(now, cfg.writeTimeoutNanos()) && l.abort("write timeout")) {
                     LOG.debug("Pool {}: {}: a write blocked longer than {} ms; closing it with a reset", cfg.name(), c,
                             writeTimeoutMillis());
-                    c.lease = null;
-                    c.state.set(Conn.CLOSED);
-                    lock.lock();
-                    try {
-                        uncount(c);
-                        dispatch();
-                    } finally {
-                        lock.unlock();
-                    }
-                    closer.abort(c, Cause.BROKEN);
+                    abort(c, Cause.BROKEN);
                 }
             }
         }
@@ -880,10 +905,12 @@ public final class Engine<K> implements AutoCloseable {
         lock.lock();
         try {
             int idle = 0;
+            int closing = 0;
             for (Slot<K> s : slots.values()) {
                 idle += s.idleCount();
+                closing += s.closingCount();
             }
-            int active = Math.max(0, totalOpen - totalPending - idle);
+            int active = Math.max(0, totalOpen - totalPending - idle - closing);
             return new Counts(active, Math.min(idle, totalOpen - totalPending), totalPending, waiters.size(),
                     cfg.maxTotal());
         } finally {
@@ -901,7 +928,9 @@ public final class Engine<K> implements AutoCloseable {
         lock.lock();
         try {
             int idle = Math.min(s.idleCount(), s.open - s.pending);
-            return new Counts(Math.max(0, s.open - s.pending - idle), idle, s.pending, s.waiting, cfg.maxPerKey());
+            int closing = s.closingCount();
+            return new Counts(Math.max(0, s.open - s.pending - idle - closing), idle, s.pending, s.waiting,
+                    cfg.maxPerKey());
         } finally {
             lock.unlock();
         }
@@ -957,15 +986,7 @@ public final class Engine<K> implements AutoCloseable {
                                     ? " Set leakDetectionThreshold to log where it was borrowed." : " It was borrowed here:",
                             l.borrowSite());
                     events.leak(c, held, l.threadName(), l.borrowSite(), true);
-                    c.lease = null;
-                    c.state.set(Conn.CLOSED);
-                    lock.lock();
-                    try {
-                        uncount(c);
-                    } finally {
-                        lock.unlock();
-                    }
-                    closer.abort(c, Cause.POOL_CLOSED);
+                    abort(c, Cause.POOL_CLOSED);
                 }
             }
         }
