@@ -577,7 +577,7 @@ class EnginePromisesTest {
         }
         assertThat(events.closedWith(ConnectionClosed.Reason.STRAY_BYTES)).isEqualTo(1);
         assertThat(state.detached.get()).isEqualTo(1);
-        assertThat(server.accepted()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.accepted() == 2);
     }
 
     @Test
