@@ -84,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
         if (netnsChild != null) {
             try {
                 namespace = PrivateNetns.enter(netnsChild);
-            } catch (IllegalStateException e) {
+            } catch (SecurityException | IllegalStateException e) {
                 System.err.println("demo --netns: " + e.getMessage());
                 return ExitStatus.UNKNOWN;
             }
