@@ -47,7 +47,7 @@ final class JsonTree {
         }
         if (node.isObject()) {
             Map<String, Object> m = new LinkedHashMap<>();
-            node.fields().forEachRemaining(e -> m.put(e.getKey(), value(e.getValue())));
+            node.properties().forEach(e -> m.put(e.getKey(), value(e.getValue())));
             return m;
         }
         if (node.isArray()) {
