@@ -274,13 +274,19 @@ public final class ConnectionPool implements Closeable {
             return this;
         }
 
-        /** @param value the limits and times; default {@link PoolSettings#ofDefaults()} @return this */
+        /**
+         * @param value the limits and times; default {@link PoolSettings#ofDefaults()}
+         * @return this
+         */
         public Builder settings(PoolSettings value) {
             settings = Objects.requireNonNull(value, "settings");
             return this;
         }
 
-        /** @param value the socket options; default {@link SocketPolicy#ofDefaults()} @return this */
+        /**
+         * @param value the socket options; default {@link SocketPolicy#ofDefaults()}
+         * @return this
+         */
         public Builder socketPolicy(SocketPolicy value) {
             socketPolicy = Objects.requireNonNull(value, "socketPolicy");
             return this;
@@ -310,13 +316,19 @@ public final class ConnectionPool implements Closeable {
             return this;
         }
 
-        /** @param value a listener, called after those added before it @return this */
+        /**
+         * @param value a listener, called after those added before it
+         * @return this
+         */
         public Builder listener(PoolListener value) {
             listeners.add(Objects.requireNonNull(value, "listener"));
             return this;
         }
 
-        /** @param value the time source; default {@link Ticker#system()} @return this */
+        /**
+         * @param value the time source; default {@link Ticker#system()}
+         * @return this
+         */
         public Builder ticker(Ticker value) {
             ticker = Objects.requireNonNull(value, "ticker");
             return this;

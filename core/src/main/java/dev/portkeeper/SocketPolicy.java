@@ -228,14 +228,20 @@ public final class SocketPolicy {
             localAddress = p.localAddress;
         }
 
-        /** @param value at least 1 ms, at most {@link Integer#MAX_VALUE} ms; default 5 s @return this */
+        /**
+         * @param value at least 1 ms, at most {@link Integer#MAX_VALUE} ms; default 5 s
+         * @return this
+         */
         public Builder connectTimeout(Duration value) {
             connectTimeout = millisOrLess("connectTimeout",
                     Checks.zeroOrAtLeastOneMilli("connectTimeout", Checks.positive("connectTimeout", value)));
             return this;
         }
 
-        /** @param value zero (wait forever), or 1 ms to {@link Integer#MAX_VALUE} ms; default 30 s @return this */
+        /**
+         * @param value zero (wait forever), or 1 ms to {@link Integer#MAX_VALUE} ms; default 30 s
+         * @return this
+         */
         public Builder readTimeout(Duration value) {
             readTimeout = millisOrLess("readTimeout",
                     Checks.zeroOrAtLeastOneMilli("readTimeout", Checks.notNegative("readTimeout", value)));
@@ -252,31 +258,46 @@ public final class SocketPolicy {
             return this;
         }
 
-        /** @param value whether to set TCP_NODELAY; default true @return this */
+        /**
+         * @param value whether to set TCP_NODELAY; default true
+         * @return this
+         */
         public Builder tcpNoDelay(boolean value) {
             tcpNoDelay = value;
             return this;
         }
 
-        /** @param value whether to set SO_KEEPALIVE; default true @return this */
+        /**
+         * @param value whether to set SO_KEEPALIVE; default true
+         * @return this
+         */
         public Builder keepAlive(boolean value) {
             keepAlive = value;
             return this;
         }
 
-        /** @param value 1 to 32,767 s, whole seconds (rounded down); default 60 s @return this */
+        /**
+         * @param value 1 to 32,767 s, whole seconds (rounded down); default 60 s
+         * @return this
+         */
         public Builder keepAliveIdle(Duration value) {
             keepAliveIdle = Duration.ofSeconds(Checks.atLeastOneSecond("keepAliveIdle", value).getSeconds());
             return this;
         }
 
-        /** @param value 1 to 32,767 s, whole seconds (rounded down); default 10 s @return this */
+        /**
+         * @param value 1 to 32,767 s, whole seconds (rounded down); default 10 s
+         * @return this
+         */
         public Builder keepAliveInterval(Duration value) {
             keepAliveInterval = Duration.ofSeconds(Checks.atLeastOneSecond("keepAliveInterval", value).getSeconds());
             return this;
         }
 
-        /** @param value 1 to 127 (the kernel's limit); default 6 @return this */
+        /**
+         * @param value 1 to 127 (the kernel's limit); default 6
+         * @return this
+         */
         public Builder keepAliveCount(int value) {
             if (value < 1 || value > 127) {
                 throw new IllegalArgumentException("keepAliveCount must be between 1 and 127: " + value);
@@ -285,13 +306,19 @@ public final class SocketPolicy {
             return this;
         }
 
-        /** @param value bytes, 0 (kernel default, the default) or more @return this */
+        /**
+         * @param value bytes, 0 (kernel default, the default) or more
+         * @return this
+         */
         public Builder sendBufferSize(int value) {
             sendBufferSize = Checks.notNegative("sendBufferSize", value);
             return this;
         }
 
-        /** @param value bytes, 0 (kernel default, the default) or more @return this */
+        /**
+         * @param value bytes, 0 (kernel default, the default) or more
+         * @return this
+         */
         public Builder receiveBufferSize(int value) {
             receiveBufferSize = Checks.notNegative("receiveBufferSize", value);
             return this;

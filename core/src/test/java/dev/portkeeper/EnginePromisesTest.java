@@ -481,12 +481,17 @@ class EnginePromisesTest {
         }
 
         @Override
-        public void connectionBorrowed(ConnectionInfo connection) {
+        public void connectionBorrowed(ConnectionInfo connection, Duration waited) {
             boom();
         }
 
         @Override
-        public void connectionReturned(ConnectionInfo connection) {
+        public void connectionReturned(ConnectionInfo connection, Duration held) {
+            boom();
+        }
+
+        @Override
+        public void borrowFailed(Endpoint endpoint, Duration waited, IOException failure) {
             boom();
         }
 
@@ -601,6 +606,48 @@ class EnginePromisesTest {
         }
         assertThatThrownBy(() -> pool.borrow(server.endpoint()).setReadTimeout(Duration.ofNanos(10)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("readTimeout");
+    }
+
+    @Test
+    void listenersHearTheAcquireTimeTheUsageTimeTheConnectTimeAndFailedBorrows() throws Exception {
+        LoopbackServer server = closeLater(LoopbackServer.echo());
+        List<Duration> waited = new CopyOnWriteArrayList<>();
+        List<Duration> held = new CopyOnWriteArrayList<>();
+        List<ConnectionInfo> opened = new CopyOnWriteArrayList<>();
+        List<IOException> failed = new CopyOnWriteArrayList<>();
+        FakeTicker ticker = new FakeTicker();
+        ConnectionPool pool = closeLater(ConnectionPool.builder().name("timings").ticker(ticker)
+                .settings(PoolSettings.custom().maxPerEndpoint(1).build())
+                .listener(new PoolListener() {
+                    @Override
+                    public void connectionOpened(ConnectionInfo connection) {
+                        opened.add(connection);
+                    }
+
+                    @Override
+                    public void connectionBorrowed(ConnectionInfo connection, Duration w) {
+                        waited.add(w);
+                    }
+
+                    @Override
+                    public void connectionReturned(ConnectionInfo connection, Duration h) {
+                        held.add(h);
+                    }
+
+                    @Override
+                    public void borrowFailed(Endpoint endpoint, Duration w, IOException failure) {
+                        failed.add(failure);
+                    }
+                }).build());
+        try (PooledConnection c = pool.borrow(server.endpoint())) {
+            ticker.advance(Duration.ofMillis(250));
+            assertThatThrownBy(() -> pool.borrow(server.endpoint(), Duration.ZERO))
+                    .isInstanceOf(AcquireTimeoutException.class);
+        }
+        assertThat(opened).singleElement().satisfies(i -> assertThat(i.connectTime()).isPositive());
+        assertThat(waited).singleElement().satisfies(w -> assertThat(w).isPositive());
+        assertThat(held).containsExactly(Duration.ofMillis(250));
+        assertThat(failed).singleElement().isInstanceOf(AcquireTimeoutException.class);
     }
 
     private boolean threadBlockedIn(Future<?> task) {

@@ -32,6 +32,7 @@ public final class Conn<K> {
     private final InetSocketAddress localAddress;
     private final InetSocketAddress remoteAddress;
     private final long openedAt;
+    private final long connectNanos;
     private final long expiresAt;
     private final boolean boundLocally;
     private final CloseRule closeRule;
@@ -49,8 +50,9 @@ public final class Conn<K> {
     /** Decided once: past its lifetime and paid for by the churn guard. */
     volatile boolean retiring;
 
-    Conn(long id, K key, SocketChannel channel, long openedAt, long lifetimeNanos, boolean boundLocally,
-            CloseRule closeRule) throws IOException {
+    Conn(long id, K key, SocketChannel channel, long openedAt, long connectNanos, long lifetimeNanos,
+            boolean boundLocally, CloseRule closeRule) throws IOException {
+        this.connectNanos = connectNanos;
         this.id = id;
         this.key = key;
         this.channel = channel;
@@ -95,6 +97,11 @@ public final class Conn<K> {
     /** @return the engine clock's reading at the open */
     public long openedAt() {
         return openedAt;
+    }
+
+    /** @return how long the connect took */
+    public long connectNanos() {
+        return connectNanos;
     }
 
     /** @return times lent */

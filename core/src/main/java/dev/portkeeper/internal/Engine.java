@@ -208,26 +208,33 @@ public final class Engine<K> implements AutoCloseable {
      * @throws IOException the face's exception: timeout, too many waiters, closed, connect failure
      */
     public Lease<K> borrow(K key, long timeoutNanos) throws IOException {
-        if (closed) {
-            throw failures.poolClosed(key);
-        }
         long start = System.nanoTime();
-        long deadline = start + Math.min(Math.max(0, timeoutNanos), MAX_TIMEOUT_NANOS);
-        Conn<K> c = lastGivenBack.get();
-        if (c != null && (c.key() == key || c.key().equals(key)) && c.claim(Conn.IDLE, Conn.IN_USE)) {
-            Lease<K> lease = checked(c);
-            if (lease != null) {
-                return lease;
+        try {
+            if (closed) {
+                throw failures.poolClosed(key);
             }
-        }
-        Slot<K> slot = slots.computeIfAbsent(key, Slot::new);
-        while ((c = slot.claimIdle()) != null) {
-            Lease<K> lease = checked(c);
-            if (lease != null) {
-                return lease;
+            long deadline = start + Math.min(Math.max(0, timeoutNanos), MAX_TIMEOUT_NANOS);
+            Conn<K> c = lastGivenBack.get();
+            if (c != null && (c.key() == key || c.key().equals(key)) && c.claim(Conn.IDLE, Conn.IN_USE)) {
+                Lease<K> lease = checked(c, start);
+                if (lease != null) {
+                    return lease;
+                }
             }
+            Slot<K> slot = slots.computeIfAbsent(key, Slot::new);
+            while ((c = slot.claimIdle()) != null) {
+                Lease<K> lease = checked(c, start);
+                if (lease != null) {
+                    return lease;
+                }
+            }
+            return slowBorrow(key, slot, start, deadline);
+        } catch (IOException e) {
+            if (events.wantsLeaseEvents()) {
+                events.borrowFailed(key, System.nanoTime() - start, e);
+            }
+            throw e;
         }
-        return slowBorrow(key, slot, start, deadline);
     }
 
     private Lease<K> slowBorrow(K key, Slot<K> slot, long start, long deadline) throws IOException {
@@ -241,7 +248,7 @@ public final class Engine<K> implements AutoCloseable {
             }
             slot = w.slot;
             if (w.handed != null) {
-                Lease<K> lease = checked(w.handed);
+                Lease<K> lease = checked(w.handed, start);
                 if (lease != null) {
                     return lease;
                 }
@@ -485,6 +492,7 @@ public final class Engine<K> implements AutoCloseable {
         int timeout = (int) Math.min(cfg.connectTimeoutMillis(), Math.max(1, leftMillis));
         SocketChannel channel;
         Conn<K> c;
+        long connectStart = System.nanoTime();
         try {
             channel = opener.open(key, timeout);
         } catch (IOException | RuntimeException | Error e) {
@@ -504,8 +512,8 @@ public final class Engine<K> implements AutoCloseable {
             throw e;
         }
         try {
-            c = new Conn<>(ids.incrementAndGet(), key, channel, ticker.getAsLong(), drawLifetime(), cfg.boundLocally(),
-                    closeRules.apply(key));
+            c = new Conn<>(ids.incrementAndGet(), key, channel, ticker.getAsLong(), System.nanoTime() - connectStart,
+                    drawLifetime(), cfg.boundLocally(), closeRules.apply(key));
         } catch (IOException | RuntimeException e) {
             SocketClosing.closeQuietly(channel);
             lock.lock();
@@ -533,7 +541,7 @@ public final class Engine<K> implements AutoCloseable {
             retire(c, Cause.POOL_CLOSED, null, true);
             throw failures.poolClosed(key);
         }
-        return lend(c);
+        return lend(c, start);
     }
 
     /** @return whether the connect ran out of time (the JDK's type, never its message) */
@@ -562,7 +570,7 @@ public final class Engine<K> implements AutoCloseable {
      *
      * @return the lease, or null if the connection was closed instead
      */
-    private Lease<K> checked(Conn<K> c) throws IOException {
+    private Lease<K> checked(Conn<K> c, long start) throws IOException {
         boolean lentBefore = c.useCount() > 0;
         if (lentBefore && retireDecision(c, ticker.getAsLong())) {
             retire(c, Cause.EXPIRED, null, true);
@@ -574,10 +582,10 @@ public final class Engine<K> implements AutoCloseable {
         }
         switch (probe) {
             case HEALTHY:
-                return lend(c);
+                return lend(c, start);
             case STRAY_BYTES:
                 if (!lentBefore) {
-                    return lend(c);
+                    return lend(c, start);
                 }
                 retire(c, Cause.STRAY_BYTES, null, true);
                 return null;
@@ -590,7 +598,7 @@ public final class Engine<K> implements AutoCloseable {
         }
     }
 
-    private Lease<K> lend(Conn<K> c) throws IOException {
+    private Lease<K> lend(Conn<K> c, long start) throws IOException {
         c.lent();
         Throwable site = cfg.leakThresholdNanos() > 0
                 ? new Throwable("Connection to " + c.key() + " borrowed by thread '" + Thread.currentThread().getName() + "'")
@@ -602,7 +610,7 @@ public final class Engine<K> implements AutoCloseable {
             throw failures.poolClosed(c.key());
         }
         if (events.wantsLeaseEvents()) {
-            events.borrowed(c);
+            events.borrowed(c, System.nanoTime() - start);
         }
         return lease;
     }
@@ -662,7 +670,7 @@ public final class Engine<K> implements AutoCloseable {
         }
         c.returnedAt(ticker.getAsLong());
         if (events.wantsLeaseEvents()) {
-            events.returned(c);
+            events.returned(c, ticker.getAsLong() - lease.borrowedAt());
         }
         makeIdle(c);
         if (lastGivenBack.get() != c) {
@@ -804,8 +812,10 @@ public final class Engine<K> implements AutoCloseable {
             SocketChannel channel;
             Conn<K> c;
             try {
+                long connectStart = System.nanoTime();
                 channel = opener.open(s.key, cfg.connectTimeoutMillis());
-                c = new Conn<>(ids.incrementAndGet(), s.key, channel, ticker.getAsLong(), drawLifetime(),
+                c = new Conn<>(ids.incrementAndGet(), s.key, channel, ticker.getAsLong(), System.nanoTime() - connectStart,
+                        drawLifetime(),
                         cfg.boundLocally(), closeRules.apply(s.key));
             } catch (IOException | RuntimeException e) {
                 lock.lock();
