@@ -650,6 +650,38 @@ class EnginePromisesTest {
         assertThat(failed).singleElement().isInstanceOf(AcquireTimeoutException.class);
     }
 
+    @Test
+    void aConnectGuardMayRefuseAConnectAndHearsEveryOutcome() throws Exception {
+        LoopbackServer server = closeLater(LoopbackServer.echo());
+        List<String> heard = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean();
+        ConnectGuard guard = new ConnectGuard() {
+            @Override
+            public void beforeConnect(Endpoint endpoint) throws IOException {
+                if (open.get()) {
+                    throw new java.net.ConnectException("breaker open for " + endpoint);
+                }
+            }
+
+            @Override
+            public void connected(Endpoint endpoint, Duration took) {
+                heard.add("connected");
+            }
+
+            @Override
+            public void connectFailed(Endpoint endpoint, Duration took, IOException failure) {
+                heard.add("failed " + failure.getClass().getSimpleName());
+            }
+        };
+        ConnectionPool pool = closeLater(ConnectionPool.builder().name("guarded").connectGuard(guard).build());
+        pool.borrow(server.endpoint()).invalidate();
+        assertThatThrownBy(() -> pool.borrow(Endpoint.of("127.0.0.1", 1))).isInstanceOf(ConnectFailedException.class);
+        open.set(true);
+        assertThatThrownBy(() -> pool.borrow(server.endpoint())).hasMessageContaining("breaker open");
+        assertThat(heard).containsExactly("connected", "failed ConnectFailedException");
+        assertThat(pool.stats().total()).isZero();
+    }
+
     private boolean threadBlockedIn(Future<?> task) {
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getState() == Thread.State.RUNNABLE || t.getState() == Thread.State.WAITING) {
