@@ -297,48 +297,42 @@ class EnginePromisesTest {
 
     @Test
     void invalidateFromAnotherThreadAbortsABlockedWriterAtOnce() throws Exception {
-        LoopbackServer server = silentServer();
-        ConnectionPool pool = closeLater(ConnectionPool.builder().name("stuck-writer").build());
-        PooledConnection c = pool.borrow(server.endpoint());
-        Future<Throwable> writer = threads.submit(() -> {
+        invalidatingFromAnotherThreadEnds("stuck-writer", c -> {
             byte[] chunk = new byte[64 * 1024];
-            try {
-                for (int i = 0; i < 10_000; i++) { // 640 MB at most: far beyond any socket buffer
-                    c.output().write(chunk);
-                }
-                return null;
-            } catch (Throwable e) {
-                return e;
+            for (int i = 0; i < 10_000; i++) { // 640 MB at most: far beyond any socket buffer
+                c.output().write(chunk);
             }
         });
-        await().atMost(Duration.ofSeconds(10)).until(() -> threadBlockedIn(writer));
-        long start = System.nanoTime();
-        c.invalidate();
-        Duration invalidateTook = Duration.ofNanos(System.nanoTime() - start);
-        Throwable failure = writer.get(1, TimeUnit.SECONDS);
-        assertThat(invalidateTook).isLessThan(Duration.ofMillis(100));
-        assertThat(failure).isInstanceOf(SocketException.class).hasMessageContaining("invalidated");
-        assertThat(pool.stats().total()).isZero();
     }
 
     @Test
     void invalidateFromAnotherThreadAbortsABlockedReaderAtOnce() throws Exception {
+        invalidatingFromAnotherThreadEnds("stuck-reader", c -> c.input().read());
+    }
+
+    /** I/O that blocks on a silent peer. */
+    interface BlockingCall {
+        void run(PooledConnection c) throws IOException;
+    }
+
+    /** Blocks a call on a silent server, invalidates its connection from this thread, and checks both end at once. */
+    private void invalidatingFromAnotherThreadEnds(String name, BlockingCall call) throws Exception {
         LoopbackServer server = silentServer();
-        ConnectionPool pool = closeLater(ConnectionPool.builder().name("stuck-reader").build());
+        ConnectionPool pool = closeLater(ConnectionPool.builder().name(name).build());
         PooledConnection c = pool.borrow(server.endpoint());
-        Future<Throwable> reader = threads.submit(() -> {
+        Future<Throwable> blocked = threads.submit(() -> {
             try {
-                c.input().read();
+                call.run(c);
                 return null;
             } catch (Throwable e) {
                 return e;
             }
         });
-        await().atMost(Duration.ofSeconds(10)).until(() -> threadBlockedIn(reader));
+        await().atMost(Duration.ofSeconds(10)).until(() -> threadBlockedIn(blocked));
         long start = System.nanoTime();
         c.invalidate();
         Duration invalidateTook = Duration.ofNanos(System.nanoTime() - start);
-        Throwable failure = reader.get(1, TimeUnit.SECONDS);
+        Throwable failure = blocked.get(1, TimeUnit.SECONDS);
         assertThat(invalidateTook).isLessThan(Duration.ofMillis(100));
         assertThat(failure).isInstanceOf(SocketException.class).hasMessageContaining("invalidated");
         assertThat(pool.stats().total()).isZero();

@@ -100,19 +100,17 @@ public final class Engine<K> implements AutoCloseable {
 
         /** Connections whose socket is being closed: they still count against the limits. */
         int closingCount() {
-            int n = 0;
-            for (Conn<K> c : conns) {
-                if (c.state.get() == Conn.CLOSED) {
-                    n++;
-                }
-            }
-            return n;
+            return count(Conn.CLOSED);
         }
 
         int idleCount() {
+            return count(Conn.IDLE);
+        }
+
+        private int count(int state) {
             int n = 0;
             for (Conn<K> c : conns) {
-                if (c.state.get() == Conn.IDLE) {
+                if (c.state.get() == state) {
                     n++;
                 }
             }
