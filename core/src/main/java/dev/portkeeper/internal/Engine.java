@@ -100,17 +100,19 @@ public final class Engine<K> implements AutoCloseable {
 
         /** Connections whose socket is being closed: they still count against the limits. */
         int closingCount() {
-            return count(Conn.CLOSED);
+            return count(Conn.CLOSED, Conn.CLOSED);
         }
 
+        /** Connections at rest: idle, or reserved while the engine checks them (they are idle to a user). */
         int idleCount() {
-            return count(Conn.IDLE);
+            return count(Conn.IDLE, Conn.RESERVED);
         }
 
-        private int count(int state) {
+        private int count(int state, int orState) {
             int n = 0;
             for (Conn<K> c : conns) {
-                if (c.state.get() == state) {
+                int st = c.state.get();
+                if (st == state || st == orState) {
                     n++;
                 }
             }
