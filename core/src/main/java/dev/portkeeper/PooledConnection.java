@@ -73,6 +73,8 @@ public interface PooledConnection extends Closeable {
     /**
      * Sets the read timeout for this lease only, for a protocol whose requests carry their own
      * response timeout; the {@link SocketPolicy#readTimeout()} applies again from the next lease.
+     * It is the socket's {@code SO_TIMEOUT}, precise to the millisecond: a read that times out fails
+     * with a {@link java.net.SocketTimeoutException} and leaves the connection broken.
      *
      * @param timeout zero to wait forever, or at least 1 ms (at most {@link Integer#MAX_VALUE} ms)
      * @throws java.net.SocketException if the socket refuses it (it is closed)

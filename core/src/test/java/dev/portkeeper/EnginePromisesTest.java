@@ -676,6 +676,25 @@ class EnginePromisesTest {
         assertThat(pool.stats().total()).isZero();
     }
 
+    @Test
+    void thePolicysReadTimeoutEndsAReadThatGetsNoAnswer() throws Exception {
+        LoopbackServer server = silentServer();
+        RecordingListener events = new RecordingListener();
+        ConnectionPool pool = closeLater(ConnectionPool.builder().name("read-timeout-policy").listener(events)
+                .socketPolicy(SocketPolicy.custom().readTimeout(Duration.ofMillis(200)).build()).build());
+        PooledConnection c = pool.borrow(server.endpoint());
+        assertThat(c.readTimeout()).isEqualTo(Duration.ofMillis(200));
+        assertThatThrownBy(() -> c.input().read()).isInstanceOf(SocketTimeoutException.class)
+                .hasMessageContaining("read timed out").hasMessageContaining("200 ms");
+        assertThat(c.isBroken()).isTrue();
+        c.close();
+        assertThat(pool.stats().total()).isZero();
+        assertThat(events.closed).singleElement().satisfies(e -> {
+            assertThat(e.reason).isEqualTo(ConnectionClosed.Reason.BROKEN);
+            assertThat(e.closedBy).as("closed with a reset").isEqualTo(ConnectionClosed.TimeWait.NONE);
+        });
+    }
+
     private boolean threadBlockedIn(Future<?> task) {
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getState() == Thread.State.RUNNABLE || t.getState() == Thread.State.WAITING) {

@@ -176,9 +176,13 @@ public final class Engine<K> implements AutoCloseable {
             long period = Math.min(Math.max(TimeUnit.NANOSECONDS.toMillis(cfg.leakThresholdNanos()) / 2, 10), 1000);
             housekeeper.scheduleWithFixedDelay(this::checkLeaksNow, period, period, TimeUnit.MILLISECONDS);
         }
-        if (cfg.writeTimeoutNanos() > 0) {
-            long period = Math.min(Math.max(TimeUnit.NANOSECONDS.toMillis(cfg.writeTimeoutNanos()) / 4, 10), 1000);
-            housekeeper.scheduleWithFixedDelay(this::checkWritesNow, period, period, TimeUnit.MILLISECONDS);
+        long shortestIo = Math.min(cfg.readTimeoutMillis() > 0 ? cfg.readTimeoutMillis() : Long.MAX_VALUE,
+                cfg.writeTimeoutNanos() > 0 ? TimeUnit.NANOSECONDS.toMillis(cfg.writeTimeoutNanos()) : Long.MAX_VALUE);
+        if (shortestIo != Long.MAX_VALUE) {
+            // Timeouts are the watchdog's, not SO_TIMEOUT's: a timed read on a socket channel costs four
+            // fcntl calls and a poll, a plain blocking read none of them.
+            long period = Math.min(Math.max(shortestIo / 4, 10), 1000);
+            housekeeper.scheduleWithFixedDelay(this::checkIoNow, period, period, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -194,6 +198,10 @@ public final class Engine<K> implements AutoCloseable {
 
     long writeTimeoutMillis() {
         return TimeUnit.NANOSECONDS.toMillis(cfg.writeTimeoutNanos());
+    }
+
+    long readTimeoutMillis() {
+        return cfg.readTimeoutMillis();
     }
 
     // ---------------------------------------------------------------- borrow
@@ -662,7 +670,7 @@ public final class Engine<K> implements AutoCloseable {
         }
         if (lease.readTimeoutChanged) {
             try {
-                c.channel().socket().setSoTimeout(cfg.readTimeoutMillis());
+                c.channel().socket().setSoTimeout(0); // the lease's own timeout ends with it
             } catch (java.net.SocketException e) {
                 retire(c, Cause.BROKEN, null, true);
                 return;
@@ -893,15 +901,24 @@ public final class Engine<K> implements AutoCloseable {
         return reported;
     }
 
-    /** Aborts the connections whose write has been blocked longer than the write timeout. */
-    void checkWritesNow() {
+    /**
+     * The I/O watchdog: aborts the connections whose read has been blocked longer than the read
+     * timeout, or whose write longer than the write timeout. The blocked call then fails with a
+     * {@code SocketTimeoutException} that says which.
+     */
+    void checkIoNow() {
         long now = System.nanoTime();
+        long readNanos = TimeUnit.MILLISECONDS.toNanos(cfg.readTimeoutMillis());
         for (Slot<K> s : slots.values()) {
             for (Conn<K> c : s.conns) {
                 Lease<K> l = c.lease;
-                if (l != null && l.writeBlockedSince(now, cfg.writeTimeoutNanos()) && l.abort("write timeout")) {
-                    LOG.debug("Pool {}: {}: a write blocked longer than {} ms; closing it with a reset", cfg.name(), c,
-                            writeTimeoutMillis());
+                if (l == null) {
+                    continue;
+                }
+                String because = cfg.writeTimeoutNanos() > 0 && l.writeBlockedSince(now, cfg.writeTimeoutNanos())
+                        ? "write timeout" : readNanos > 0 && l.readBlockedSince(now, readNanos) ? "read timeout" : null;
+                if (because != null && l.abort(because)) {
+                    LOG.debug("Pool {}: {}: {}; closing it with a reset", cfg.name(), c, because);
                     abort(c, Cause.BROKEN);
                 }
             }

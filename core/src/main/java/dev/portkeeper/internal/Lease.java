@@ -31,12 +31,13 @@ public final class Lease<K> {
     private volatile Cause brokenBy;
     /** System.nanoTime() when the blocked write began, 0 when none is in progress. */
     private volatile long writeStartedAt;
-    private volatile boolean inRead;
-    /** Why the socket was closed under a borrower: null, "invalidated" or "write timeout". */
+    /** System.nanoTime() when the blocked read began, 0 when none is in progress. */
+    private volatile long readStartedAt;
+    /** Why the socket was closed under a borrower: null, "invalidated", "read timeout" or "write timeout". */
     private volatile String abortedBecause;
     volatile boolean leakReported;
-    /** Whether this lease changed the socket's read timeout, to be restored at its end. */
-    boolean readTimeoutChanged;
+    /** Whether this lease set its own read timeout (SO_TIMEOUT), to be cleared at its end. */
+    volatile boolean readTimeoutChanged;
 
     Lease(Engine<K> engine, Conn<K> conn, long borrowedAt, Throwable borrowSite) {
         this.engine = engine;
@@ -99,9 +100,9 @@ public final class Lease<K> {
         readTimeoutChanged = true;
     }
 
-    /** @return the socket's read timeout now, in milliseconds @throws SocketException if the socket is closed */
+    /** @return the read timeout in force on this lease, in milliseconds @throws SocketException if the socket is closed */
     public int readTimeout() throws SocketException {
-        return conn.channel().socket().getSoTimeout();
+        return readTimeoutChanged ? conn.channel().socket().getSoTimeout() : engine.readTimeoutMillis();
     }
 
     /** @return the attachment, or null */
@@ -130,12 +131,21 @@ public final class Lease<K> {
      */
     public void invalidate() {
         if (state.compareAndSet(LIVE, ENDED)) {
-            boolean abort = Thread.currentThread() != borrower || inRead || writeStartedAt != 0;
+            boolean abort = Thread.currentThread() != borrower || readStartedAt != 0 || writeStartedAt != 0;
             if (abort) {
                 abortedBecause = "invalidated";
             }
             engine.release(this, Cause.INVALIDATED, abort);
         }
+    }
+
+    /**
+     * The engine's watchdog: a read blocked past the pool's read timeout. A lease with a read
+     * timeout of its own has SO_TIMEOUT set instead, and the watchdog leaves it alone.
+     */
+    boolean readBlockedSince(long now, long timeoutNanos) {
+        long started = readStartedAt;
+        return started != 0 && !readTimeoutChanged && now - started >= timeoutNanos;
     }
 
     /** The engine's watchdog: a write blocked past the write timeout. */
@@ -174,6 +184,9 @@ public final class Lease<K> {
                     ? new SocketTimeoutException(conn + ": " + op + " blocked longer than the write timeout ("
                             + engine.writeTimeoutMillis() + " ms); the peer is not reading. The connection was"
                             + " closed with a reset")
+                    : "read timeout".equals(why)
+                    ? new SocketTimeoutException(conn + ": read timed out: no byte from the peer within the read"
+                            + " timeout (" + engine.readTimeoutMillis() + " ms). The connection was closed with a reset")
                     : new SocketException(conn + ": " + op + " failed because the connection was " + why
                             + " while it was blocked; it was closed with a reset");
             clear.initCause(e);
@@ -200,7 +213,7 @@ public final class Lease<K> {
             if (b >= 0) {
                 return b;
             }
-            inRead = true;
+            readStartedAt = System.nanoTime() | 1;
             try {
                 int r = conn.in().read();
                 if (r < 0) {
@@ -210,7 +223,7 @@ public final class Lease<K> {
             } catch (IOException e) {
                 throw failed(e, "read");
             } finally {
-                inRead = false;
+                readStartedAt = 0;
             }
         }
 
@@ -226,7 +239,7 @@ public final class Lease<K> {
                 b[off] = (byte) first;
                 return 1;
             }
-            inRead = true;
+            readStartedAt = System.nanoTime() | 1;
             try {
                 int n = conn.in().read(b, off, len);
                 if (n < 0) {
@@ -236,7 +249,7 @@ public final class Lease<K> {
             } catch (IOException e) {
                 throw failed(e, "read");
             } finally {
-                inRead = false;
+                readStartedAt = 0;
             }
         }
 
