@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * settings sharing one pool, never cross.
  *
  * <p><b>Where TIME_WAIT lands.</b> When a connection's lifetime is over
- * ({@link PooledConnection#isLastUse()}), its last request carries {@code Connection: close}; the
+ * ({@link PooledConnection#isLastUse()}, or a little before the pool would retire it: see
+ * {@code BoundHttpConnection.lastUseAge}), its last request carries {@code Connection: close}; the
  * server answers and closes first, the manager waits briefly for its FIN (the pool's
  * {@code peerCloseTimeout}), and the pool records a PEER close: the TIME_WAIT is on the server.
  * A response with {@code Connection: close} is handled the same way.
@@ -242,7 +243,8 @@ public final class PortkeeperConnectionManager implements HttpClientConnectionMa
                 counter = new ExchangeCounter(socket);
             }
             ((DefaultManagedHttpClientConnection) conn).bind(counter);
-            BoundHttpConnection bound = new BoundHttpConnection(socket, ssl, counter, conn, tlsKey);
+            BoundHttpConnection bound = new BoundHttpConnection(socket, ssl, counter, conn, tlsKey,
+                    BoundHttpConnection.lastUseAge(pool.settings().maxLifetime(), pool.settings().lifetimeJitter()));
             lease.attach(bound);
             return bound;
         } catch (IOException | RuntimeException e) {

@@ -114,7 +114,7 @@ final class PortkeeperEndpoint extends ConnectionEndpoint {
             throw new IllegalStateException("Endpoint to " + endpoint + " is not connected");
         }
         boolean closeRequested = hasToken(request, HttpHeaders.CONNECTION, HeaderElements.CLOSE);
-        if (!closeRequested && l.isLastUse()) {
+        if (!closeRequested && (l.isLastUse() || b.lastUseAge != null && l.age().compareTo(b.lastUseAge) >= 0)) {
             // The connection's lifetime is over: let the server close it, so that TIME_WAIT lands there.
             // (This replaces the "keep-alive" HttpClient's RequestClientConnControl puts on every request.)
             request.setHeader(HttpHeaders.CONNECTION, HeaderElements.CLOSE);
