@@ -123,7 +123,7 @@ final class LeaseSocket extends Socket {
         if (l == null || probing) {
             return idleTimeoutMillis;
         }
-        return (int) Math.min(Integer.MAX_VALUE, l.readTimeout().toMillis());
+        return Math.toIntExact(Math.min(Integer.MAX_VALUE, l.readTimeout().toMillis()));
     }
 
     /**
