@@ -16,9 +16,9 @@ import java.util.Optional;
  *   <tr><td>{@code connectTimeout}</td><td>5 s</td><td>bound on {@code connect()}</td></tr>
  *   <tr><td>{@code readTimeout}</td><td>30 s</td>
  *       <td>bound on one blocking read; 0 waits forever. Enforced by the pool's background thread like
- *       the write timeout (so the read fires between the timeout and 1.25 times it): a read still
- *       blocked then has its connection closed with a reset and fails with a
- *       {@link java.net.SocketTimeoutException}. Not {@code SO_TIMEOUT}, because a timed read on a
+ *       the write timeout (so it fires between the timeout and 1.25 times it): a read still blocked
+ *       then fails with a {@link java.net.SocketTimeoutException}, and the connection, out of step,
+ *       is closed when it is given back. Not {@code SO_TIMEOUT}, because a timed read on a
  *       socket channel costs four {@code fcntl} calls and a {@code poll} on every read; a lease that
  *       needs a precise timeout sets its own with {@link PooledConnection#setReadTimeout(Duration)},
  *       which is {@code SO_TIMEOUT}</td></tr>

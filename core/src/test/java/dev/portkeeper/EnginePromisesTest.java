@@ -691,7 +691,7 @@ class EnginePromisesTest {
         assertThat(pool.stats().total()).isZero();
         assertThat(events.closed).singleElement().satisfies(e -> {
             assertThat(e.reason).isEqualTo(ConnectionClosed.Reason.BROKEN);
-            assertThat(e.closedBy).as("closed with a reset").isEqualTo(ConnectionClosed.TimeWait.NONE);
+            assertThat(e.closedBy).as("closed by this side when given back").isEqualTo(ConnectionClosed.TimeWait.LOCAL);
         });
     }
 

@@ -657,7 +657,7 @@ public final class Engine<K> implements AutoCloseable {
         }
         Cause cause = requested != null ? requested : lease.brokenBy();
         boolean atRest = cause == null;
-        Side known = cause == Cause.PEER_CLOSED ? Side.PEER : null;
+        Side known = cause == Cause.PEER_CLOSED ? Side.PEER : lease.readTimedOut() ? Side.LOCAL : null;
         if (cause == null && closed) {
             cause = Cause.POOL_CLOSED;
         }
@@ -902,9 +902,10 @@ public final class Engine<K> implements AutoCloseable {
     }
 
     /**
-     * The I/O watchdog: aborts the connections whose read has been blocked longer than the read
-     * timeout, or whose write longer than the write timeout. The blocked call then fails with a
-     * {@code SocketTimeoutException} that says which.
+     * The I/O watchdog: ends a read blocked longer than the read timeout (its input is shut down;
+     * the connection is then broken, and closed gracefully when given back), and aborts a write
+     * blocked longer than the write timeout (a reset: unsent data cannot be taken back). The blocked
+     * call fails with a {@code SocketTimeoutException} that says which.
      */
     void checkIoNow() {
         long now = System.nanoTime();
@@ -915,11 +916,13 @@ public final class Engine<K> implements AutoCloseable {
                 if (l == null) {
                     continue;
                 }
-                String because = cfg.writeTimeoutNanos() > 0 && l.writeBlockedSince(now, cfg.writeTimeoutNanos())
-                        ? "write timeout" : readNanos > 0 && l.readBlockedSince(now, readNanos) ? "read timeout" : null;
-                if (because != null && l.abort(because)) {
-                    LOG.debug("Pool {}: {}: {}; closing it with a reset", cfg.name(), c, because);
+                if (cfg.writeTimeoutNanos() > 0 && l.writeBlockedSince(now, cfg.writeTimeoutNanos())
+                        && l.abort("write timeout")) {
+                    LOG.debug("Pool {}: {}: a write blocked past the write timeout; closing it with a reset", cfg.name(), c);
                     abort(c, Cause.BROKEN);
+                } else if (readNanos > 0 && l.readBlockedSince(now, readNanos)) {
+                    LOG.debug("Pool {}: {}: a read blocked past the read timeout; ending it", cfg.name(), c);
+                    l.timeOutRead();
                 }
             }
         }

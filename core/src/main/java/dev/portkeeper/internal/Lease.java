@@ -36,6 +36,8 @@ public final class Lease<K> {
     /** Why the socket was closed under a borrower: null, "invalidated", "read timeout" or "write timeout". */
     private volatile String abortedBecause;
     volatile boolean leakReported;
+    /** Set by the watchdog: a read outlived the read timeout, and the socket's input was shut down to end it. */
+    private volatile boolean readTimedOut;
     /** Whether this lease set its own read timeout (SO_TIMEOUT), to be cleared at its end. */
     volatile boolean readTimeoutChanged;
 
@@ -102,7 +104,7 @@ public final class Lease<K> {
 
     /** @return the read timeout in force on this lease, in milliseconds @throws SocketException if the socket is closed */
     public int readTimeout() throws SocketException {
-        return readTimeoutChanged ? conn.channel().socket().getSoTimeout() : engine.readTimeoutMillis();
+        return readTimeoutChanged ? conn.channel().socket().getSoTimeout() : (int) engine.readTimeoutMillis();
     }
 
     /** @return the attachment, or null */
@@ -148,6 +150,34 @@ public final class Lease<K> {
         return started != 0 && !readTimeoutChanged && now - started >= timeoutNanos;
     }
 
+    /**
+     * The engine's watchdog ends a read that outlived the read timeout: it shuts the socket's input
+     * down (which takes none of the reader's locks), the blocked read returns, and the reader gets a
+     * {@code SocketTimeoutException}. The connection is broken; its borrower's close() closes it
+     * gracefully, as a timed-out read always did.
+     */
+    void timeOutRead() {
+        if (!readTimedOut) {
+            readTimedOut = true;
+            try {
+                conn.channel().shutdownInput();
+            } catch (IOException | RuntimeException e) {
+                // closed already: the read has ended anyway
+            }
+        }
+    }
+
+    /** @return whether a read timed out, so that this side closes first */
+    boolean readTimedOut() {
+        return readTimedOut;
+    }
+
+    private SocketTimeoutException readTimedOutFailure() {
+        brokenBy = Cause.BROKEN;
+        return new SocketTimeoutException(conn + ": read timed out: no byte from the peer within the read timeout ("
+                + engine.readTimeoutMillis() + " ms)");
+    }
+
     /** The engine's watchdog: a write blocked past the write timeout. */
     boolean writeBlockedSince(long now, long timeoutNanos) {
         long started = writeStartedAt;
@@ -184,9 +214,6 @@ public final class Lease<K> {
                     ? new SocketTimeoutException(conn + ": " + op + " blocked longer than the write timeout ("
                             + engine.writeTimeoutMillis() + " ms); the peer is not reading. The connection was"
                             + " closed with a reset")
-                    : "read timeout".equals(why)
-                    ? new SocketTimeoutException(conn + ": read timed out: no byte from the peer within the read"
-                            + " timeout (" + engine.readTimeoutMillis() + " ms). The connection was closed with a reset")
                     : new SocketException(conn + ": " + op + " failed because the connection was " + why
                             + " while it was blocked; it was closed with a reset");
             clear.initCause(e);
@@ -217,10 +244,21 @@ public final class Lease<K> {
             try {
                 int r = conn.in().read();
                 if (r < 0) {
+                    if (readTimedOut) {
+                        throw readTimedOutFailure();
+                    }
                     sawEndOfStream();
                 }
                 return r;
+            } catch (SocketTimeoutException e) {
+                if (brokenBy == null) {
+                    brokenBy = Cause.BROKEN;
+                }
+                throw e;
             } catch (IOException e) {
+                if (readTimedOut) {
+                    throw readTimedOutFailure();
+                }
                 throw failed(e, "read");
             } finally {
                 readStartedAt = 0;
@@ -243,10 +281,21 @@ public final class Lease<K> {
             try {
                 int n = conn.in().read(b, off, len);
                 if (n < 0) {
+                    if (readTimedOut) {
+                        throw readTimedOutFailure();
+                    }
                     sawEndOfStream();
                 }
                 return n;
+            } catch (SocketTimeoutException e) {
+                if (brokenBy == null) {
+                    brokenBy = Cause.BROKEN;
+                }
+                throw e;
             } catch (IOException e) {
+                if (readTimedOut) {
+                    throw readTimedOutFailure();
+                }
                 throw failed(e, "read");
             } finally {
                 readStartedAt = 0;
