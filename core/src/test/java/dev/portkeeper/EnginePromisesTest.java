@@ -695,6 +695,65 @@ class EnginePromisesTest {
         });
     }
 
+    @Test
+    void aConnectionWhosePeerWasAskedToCloseIsClosedByThePeerFirst() throws Exception {
+        LoopbackServer server = closeLater(LoopbackServer.start(LoopbackServer.answerThenClose("bye", "ok\n")));
+        RecordingListener events = new RecordingListener();
+        ConnectionPool pool = closeLater(ConnectionPool.builder().name("peer-closes").listener(events).build());
+        PooledConnection c = pool.borrow(server.endpoint());
+        assertThat(Wire.request(c, "bye")).isEqualTo("ok");
+        c.closeWhenPeerCloses();
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.closed.size() == 1);
+        assertThat(events.events).singleElement().satisfies(e -> {
+            assertThat(e.reason()).isEqualTo(ConnectionClosed.Reason.RETIRED);
+            assertThat(e.timeWait()).as("the peer closed first: its TIME_WAIT").isEqualTo(ConnectionClosed.TimeWait.PEER);
+            assertThat(e.fallback()).isNull();
+        });
+        assertThat(pool.closeStats().closedPeer()).isEqualTo(1);
+        assertThat(pool.stats().total()).isZero();
+    }
+
+    @Test
+    void aPeerThatWasAskedButDoesNotCloseIsClosedHereAfterThePeerCloseTimeout() throws Exception {
+        LoopbackServer server = closeLater(LoopbackServer.echo());
+        RecordingListener events = new RecordingListener();
+        ConnectionPool pool = closeLater(ConnectionPool.builder().name("peer-stays").listener(events)
+                .closePolicy(ClosePolicy.custom().peerCloseTimeout(Duration.ofMillis(100)).build()).build());
+        PooledConnection c = pool.borrow(server.endpoint());
+        assertThat(Wire.request(c, "bye")).isEqualTo("bye");
+        c.closeWhenPeerCloses();
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.closed.size() == 1);
+        assertThat(events.events).singleElement().satisfies(e -> {
+            assertThat(e.reason()).isEqualTo(ConnectionClosed.Reason.RETIRED);
+            assertThat(e.timeWait()).isEqualTo(ConnectionClosed.TimeWait.LOCAL);
+            assertThat(e.fallback()).isEqualTo(ConnectionClosed.Fallback.PEER_DID_NOT_CLOSE);
+        });
+        assertThat(pool.closeStats().peerCloseFallbacks()).isEqualTo(1);
+    }
+
+    @Test
+    void aLeaseTellsItsRemainingLifetime() throws Exception {
+        LoopbackServer server = closeLater(LoopbackServer.echo());
+        FakeTicker ticker = new FakeTicker();
+        ConnectionPool pool = closeLater(ConnectionPool.builder().name("lifetime").ticker(ticker)
+                .settings(PoolSettings.custom().maxLifetime(Duration.ofSeconds(100)).lifetimeJitter(0)
+                        .evictionInterval(Duration.ofHours(1)).build()).build());
+        try (PooledConnection c = pool.borrow(server.endpoint())) {
+            assertThat(c.remainingLifetime()).contains(Duration.ofSeconds(100));
+            ticker.advance(Duration.ofSeconds(99));
+            assertThat(c.remainingLifetime()).contains(Duration.ofSeconds(1));
+            assertThat(c.isLastUse()).isFalse();
+            ticker.advance(Duration.ofSeconds(2));
+            assertThat(c.remainingLifetime()).contains(Duration.ZERO);
+            assertThat(c.isLastUse()).isTrue();
+        }
+        ConnectionPool forever = closeLater(ConnectionPool.builder().name("no-lifetime")
+                .settings(PoolSettings.custom().maxLifetime(Duration.ZERO).build()).build());
+        try (PooledConnection c = forever.borrow(server.endpoint())) {
+            assertThat(c.remainingLifetime()).isEmpty();
+        }
+    }
+
     private boolean threadBlockedIn(Future<?> task) {
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getState() == Thread.State.RUNNABLE || t.getState() == Thread.State.WAITING) {

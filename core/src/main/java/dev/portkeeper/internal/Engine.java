@@ -655,6 +655,11 @@ public final class Engine<K> implements AutoCloseable {
             abort(c, requested);
             return;
         }
+        if (requested == Cause.RETIRED) {
+            c.state.set(Conn.CLOSED);
+            closer.closeAfterPeer(c);
+            return;
+        }
         Cause cause = requested != null ? requested : lease.brokenBy();
         boolean atRest = cause == null;
         Side known = cause == Cause.PEER_CLOSED ? Side.PEER : lease.readTimedOut() ? Side.LOCAL : null;

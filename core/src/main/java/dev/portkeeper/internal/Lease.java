@@ -118,6 +118,18 @@ public final class Lease<K> {
         conn.attach(attachment, view);
     }
 
+    /** Gives the connection back to be closed once the peer closed it. Idempotent; never throws. */
+    public void closeWhenPeerCloses() {
+        if (state.compareAndSet(LIVE, ENDED)) {
+            engine.release(this, brokenBy != null ? null : Cause.RETIRED, false);
+        }
+    }
+
+    /** @return nanoseconds until the connection is due for retirement, 0 if due, -1 without lifetime */
+    public long remainingLifetimeNanos() {
+        return conn.remainingLifetimeNanos(engine.now());
+    }
+
     /** Gives the connection back, or discards it. Idempotent; never throws. */
     public void close() {
         if (state.compareAndSet(LIVE, ENDED)) {
