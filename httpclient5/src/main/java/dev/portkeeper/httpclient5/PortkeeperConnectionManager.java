@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Where TIME_WAIT lands.</b> When a connection's lifetime is over
  * ({@link PooledConnection#isLastUse()}, or a little before the pool would retire it: see
  * {@code BoundHttpConnection.lastUseAge}), its last request carries {@code Connection: close}; the
- * server answers and closes first, the manager waits briefly for its FIN (the pool's
- * {@code peerCloseTimeout}), and the pool records a PEER close: the TIME_WAIT is on the server.
+ * server answers and closes first, the manager hands the connection back with
+ * {@link PooledConnection#closeWhenPeerCloses()} (the pool waits for the FIN on its close thread,
+ * at most its {@code peerCloseTimeout}), and the pool records a PEER close: the TIME_WAIT is on the server.
  * A response with {@code Connection: close} is handled the same way.
  *
  * <p><b>Keep-alive.</b> The {@code validDuration} HttpClient hands to {@link #release} (a server's
@@ -160,11 +161,10 @@ public final class PortkeeperConnectionManager implements HttpClientConnectionMa
                     + " caveat: a bound source address reserves each port for every destination)");
         }
         Endpoint endpoint = endpointOf(route);
-        Duration peerCloseWait = pool.closePolicy(endpoint).peerCloseTimeout();
         return new LeaseRequest() {
             @Override
             public ConnectionEndpoint get(Timeout timeout) {
-                return new PortkeeperEndpoint(route, endpoint, requestTimeout, peerCloseWait);
+                return new PortkeeperEndpoint(route, endpoint, requestTimeout);
             }
 
             @Override
@@ -339,7 +339,10 @@ public final class PortkeeperConnectionManager implements HttpClientConnectionMa
             return this;
         }
 
-        /** @param value the name of the pool the manager builds @return this */
+        /**
+         * @param value the name of the pool the manager builds
+         * @return this
+         */
         public Builder name(String value) {
             name = Objects.requireNonNull(value, "name");
             return this;
@@ -355,19 +358,28 @@ public final class PortkeeperConnectionManager implements HttpClientConnectionMa
             return this;
         }
 
-        /** @param value the socket policy of the pool the manager builds @return this */
+        /**
+         * @param value the socket policy of the pool the manager builds
+         * @return this
+         */
         public Builder socketPolicy(SocketPolicy value) {
             socketPolicy = Objects.requireNonNull(value, "socketPolicy");
             return this;
         }
 
-        /** @param value the port budget of the pool the manager builds @return this */
+        /**
+         * @param value the port budget of the pool the manager builds
+         * @return this
+         */
         public Builder portBudget(PortBudget value) {
             portBudget = Objects.requireNonNull(value, "portBudget");
             return this;
         }
 
-        /** @param value a listener of the pool the manager builds @return this */
+        /**
+         * @param value a listener of the pool the manager builds
+         * @return this
+         */
         public Builder listener(PoolListener value) {
             listeners.add(Objects.requireNonNull(value, "listener"));
             return this;
@@ -395,7 +407,10 @@ public final class PortkeeperConnectionManager implements HttpClientConnectionMa
             return this;
         }
 
-        /** @param value makes HttpCore's connections (HTTP/1.1 settings, charsets) @return this */
+        /**
+         * @param value makes HttpCore's connections (HTTP/1.1 settings, charsets)
+         * @return this
+         */
         public Builder connectionFactory(ManagedHttpClientConnectionFactory value) {
             connectionFactory = Objects.requireNonNull(value, "connectionFactory");
             return this;

@@ -3,7 +3,6 @@ package dev.portkeeper.httpclient5;
 import dev.portkeeper.Endpoint;
 import dev.portkeeper.PooledConnection;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Iterator;
@@ -35,12 +34,10 @@ import org.apache.hc.core5.util.Timeout;
  */
 final class PortkeeperEndpoint extends ConnectionEndpoint {
     /** Bytes the server may send between a response with {@code Connection: close} and its FIN (a TLS alert). */
-    private static final int MAX_BYTES_BEFORE_FIN = 1024;
 
     final HttpRoute route;
     final Endpoint endpoint;
     final Timeout requestTimeout;
-    private final Duration peerCloseWait;
     private volatile PooledConnection lease;
     private volatile BoundHttpConnection bound;
     private volatile Thread borrower;
@@ -50,11 +47,10 @@ final class PortkeeperEndpoint extends ConnectionEndpoint {
     /** The last exchange asked for, or was told of, the end of the connection. */
     private boolean peerWillClose;
 
-    PortkeeperEndpoint(HttpRoute route, Endpoint endpoint, Timeout requestTimeout, Duration peerCloseWait) {
+    PortkeeperEndpoint(HttpRoute route, Endpoint endpoint, Timeout requestTimeout) {
         this.route = route;
         this.endpoint = endpoint;
         this.requestTimeout = requestTimeout;
-        this.peerCloseWait = peerCloseWait;
     }
 
     /** Called by the manager once the pooled socket is borrowed and bound. */
@@ -232,22 +228,9 @@ final class PortkeeperEndpoint extends ConnectionEndpoint {
             l.invalidate(); // HttpCore holds bytes past the response: out of step
             return;
         }
-        try {
-            l.setReadTimeout(peerCloseWait);
-            InputStream in = l.input();
-            byte[] buffer = new byte[256];
-            for (int seen = 0; seen <= MAX_BYTES_BEFORE_FIN; ) {
-                int n = in.read(buffer);
-                if (n < 0) {
-                    l.close(); // the server's FIN: the pool closes it as a PEER close
-                    return;
-                }
-                seen += n;
-            }
-            l.invalidate();
-        } catch (IOException | RuntimeException e) {
-            l.close(); // broken (no FIN in time, a reset): the pool closes it and says how
-        }
+        // The server was told Connection: close: the pool waits for its FIN on its own close thread
+        // (at most peerCloseTimeout) and records a PEER close; this thread goes on at once.
+        l.closeWhenPeerCloses();
     }
 
     @Override

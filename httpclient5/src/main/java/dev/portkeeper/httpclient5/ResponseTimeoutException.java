@@ -13,7 +13,9 @@ import java.net.SocketTimeoutException;
 public final class ResponseTimeoutException extends SocketTimeoutException {
     private static final long serialVersionUID = 1L;
 
+    /** The endpoint; not serialized. */
     private final transient Endpoint endpoint;
+    /** The request's method. */
     private final String method;
 
     ResponseTimeoutException(Endpoint endpoint, String method, String uri, String timeout, Throwable cause) {

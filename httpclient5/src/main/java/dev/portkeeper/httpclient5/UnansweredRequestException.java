@@ -18,9 +18,13 @@ import java.io.IOException;
 public final class UnansweredRequestException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The endpoint; not serialized. */
     private final transient Endpoint endpoint;
+    /** The request's method. */
     private final String method;
+    /** Whether the request may have reached the server. */
     private final boolean mayHaveReachedServer;
+    /** Whether it was sent on a reused connection. */
     private final boolean reusedConnection;
 
     UnansweredRequestException(Endpoint endpoint, String method, String uri, boolean mayHaveReachedServer,
