@@ -11,7 +11,7 @@ import java.time.Duration;
  * later (known exactly: each socket's timer says when), and the other states growing (a leak).
  * The arrival rate over the trend window is fitted to a line, so a rate that keeps rising is
  * extrapolated with its acceleration (for at most 60 s); where the acceleration is not
- * significant (within three standard errors, or under a fifth of the rate over the window) the
+ * significant (within four standard errors, or under a fifth of the rate over the window) the
  * rate is taken as steady, which gives the steady-state answer: a load whose rate × 60 s fits
  * in the range never runs it out. The crossing of the capacity is found by stepping the flows
  * forward; a rate that falls to nothing has no crossing, so the forecast clears at once.
@@ -21,6 +21,8 @@ final class ExhaustionModel {
     static final double HORIZON_SECONDS = 600;
     /** How far ahead an acceleration is believed; the rate is held after it. */
     static final double ACCELERATION_SECONDS = PortBudgetMonitor.TIME_WAIT_SECONDS;
+    /** The least growth of the other states over the window that is a leak, not noise. */
+    static final int LEAK_MIN_SOCKETS = 5;
     private static final double STEP = 0.5;
     private static final int TW = PortBudgetMonitor.TIME_WAIT_SECONDS;
 
@@ -86,7 +88,10 @@ final class ExhaustionModel {
         }
         double s = Math.sqrt(residuals / (n - 2));
         double kError = s / Math.sqrt(sxx);
-        boolean significant = Math.abs(k) > 3 * kError && Math.abs(k) * n >= Math.max(1, 0.2 * meanY);
+        // An acceleration needs half a window of history, four standard errors, and a change of the
+        // rate over the fit of at least a fifth of it (and two sockets a second): jitter is none.
+        boolean significant = n >= Math.max(5, window / 2) && Math.abs(k) > 4 * kError
+                && Math.abs(k) * n >= Math.max(2, 0.2 * meanY);
         if (!significant) {
             return new RateFit(meanY, s / Math.sqrt(n), 0, kError, Forecast.Curve.STEADY, n);
         }
@@ -109,8 +114,9 @@ final class ExhaustionModel {
      */
     static Forecast forecast(int used, int capacity, int[] arrivals, RateFit fit, double leakRate, double leakError,
             Forecast.Growth leak, Duration window) {
-        boolean leaking = !Double.isNaN(leakRate) && leakRate > 0.1
-                && (Double.isNaN(leakError) || leakRate > 2 * leakError);
+        // A leak is growth of at least five sockets over the window, three standard errors clear of noise.
+        boolean leaking = !Double.isNaN(leakRate) && leakRate * window.toSeconds() >= LEAK_MIN_SOCKETS
+                && (Double.isNaN(leakError) || leakRate > 3 * leakError);
         double g = leaking ? leakRate : 0;
         Forecast.Growth growth = leaking ? leak : Forecast.Growth.TIME_WAIT;
         if (!leaking && fit.seconds() > 0) {
