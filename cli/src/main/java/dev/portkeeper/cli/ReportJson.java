@@ -5,6 +5,7 @@ import dev.portkeeper.budget.BudgetAlert;
 import dev.portkeeper.budget.BudgetSnapshot;
 import dev.portkeeper.budget.Destination;
 import dev.portkeeper.budget.DestinationBudget;
+import dev.portkeeper.budget.Forecast;
 import dev.portkeeper.kernel.EphemeralRange;
 import dev.portkeeper.kernel.TcpState;
 import java.util.ArrayList;
@@ -94,6 +95,19 @@ final class ReportJson {
         m.put("level", d.level().name());
         OptionalDouble seconds = d.secondsToExhaustion();
         m.put("secondsToExhaustion", seconds.isPresent() ? Math.round(seconds.getAsDouble() * 10) / 10.0 : null);
+        m.put("forecast", d.forecast().map(ReportJson::forecast).orElse(null));
+        return m;
+    }
+
+    /** How sure the forecast is: its range, the window it used, what fills the range and the rate's shape. */
+    private static Map<String, Object> forecast(Forecast f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seconds", Math.round(f.seconds() * 10) / 10.0);
+        m.put("lowSeconds", Math.round(f.lowSeconds() * 10) / 10.0);
+        m.put("highSeconds", Double.isInfinite(f.highSeconds()) ? null : Math.round(f.highSeconds() * 10) / 10.0);
+        m.put("windowSeconds", f.window().toSeconds());
+        m.put("growth", f.growth().name());
+        m.put("curve", f.curve().name());
         return m;
     }
 

@@ -272,8 +272,8 @@ public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable 
         }
         double horizon = settings.criticalHorizon().toMillis() / 1000.0;
         for (DestinationBudget d : s.destinations()) {
-            if (d.level().compareTo(BudgetLevel.CRITICAL) >= 0
-                    || d.forecast().filter(f -> f.seconds() <= horizon).isPresent()) {
+            // A high but stable share used is pressure, not urgency: only a forecast or exhaustion is.
+            if (d.level() == BudgetLevel.EXHAUSTED || d.forecast().filter(f -> f.seconds() <= horizon).isPresent()) {
                 return true;
             }
         }

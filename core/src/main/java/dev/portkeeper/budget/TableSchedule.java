@@ -7,8 +7,8 @@ package dev.portkeeper.budget;
  * needed.
  *
  * <ul>
- *   <li>Urgent (a destination CRITICAL or worse, or forecast to run out within the critical
- *       horizon): every sample, whatever it costs.
+ *   <li>Urgent (a destination EXHAUSTED, or forecast to run out within the critical horizon):
+ *       every sample, whatever it costs.
  *   <li>Pressure (a level up, a forecast, or a quarter of the capacity in use host-wide): every
  *       sample, but no more often than keeps the reads within {@link #CPU_SHARE} of a core.
  *   <li>Otherwise every {@code idleTableInterval}, likewise bounded by the cost.
