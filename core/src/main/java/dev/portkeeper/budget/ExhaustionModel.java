@@ -92,6 +92,17 @@ final class ExhaustionModel {
         // rate over the fit of at least a fifth of it (and two sockets a second): jitter is none.
         boolean significant = n >= Math.max(5, window / 2) && Math.abs(k) > 4 * kError
                 && Math.abs(k) * n >= Math.max(2, 0.2 * meanY);
+        if (significant && k > 0) {
+            // A rising rate must show in the window before too: a stall and its catch-up (a pause of the
+            // clients, or of the machine) make a steep line of ten points, not a rise over twenty.
+            int older = Math.min(n, Math.min(arrivals.length, TW) - n);
+            double sumOld = 0;
+            for (int i = n; i < n + older; i++) {
+                sumOld += arrivals[i];
+            }
+            double meanOld = older == 0 ? 0 : sumOld / older;
+            significant = older < n / 2 || meanY - meanOld >= 0.5 * k * n;
+        }
         if (!significant) {
             return new RateFit(meanY, s / Math.sqrt(n), 0, kError, Forecast.Curve.STEADY, n);
         }
