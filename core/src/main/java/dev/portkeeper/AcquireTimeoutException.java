@@ -1,5 +1,6 @@
 package dev.portkeeper;
 
+import java.io.IOException;
 import java.time.Duration;
 
 /**
@@ -21,11 +22,31 @@ public final class AcquireTimeoutException extends PortkeeperException {
      * @param poolStats the whole pool's state
      */
     public AcquireTimeoutException(Endpoint endpoint, Duration timeout, PoolStats endpointStats, PoolStats poolStats) {
+        this(endpoint, timeout, endpointStats, poolStats, null);
+    }
+
+    /**
+     * @param endpoint the endpoint a connection was wanted for
+     * @param timeout how long the borrower waited
+     * @param endpointStats the endpoint's state
+     * @param poolStats the whole pool's state
+     * @param connectCause the borrower's own connect that the deadline cut short, or null when it
+     *     waited for others' connections
+     */
+    public AcquireTimeoutException(Endpoint endpoint, Duration timeout, PoolStats endpointStats, PoolStats poolStats,
+            IOException connectCause) {
         super(endpoint, "Connection to " + endpoint + " is not available, request timed out after "
-                + timeout.toMillis() + " ms (endpoint: " + endpointStats + "; pool: " + poolStats
-                + "). Connections are not coming back fast enough: make sure every borrowed connection is"
-                + " closed (enable leakDetectionThreshold to find the ones that are not), or raise"
-                + " maxPerEndpoint/maxTotal if the endpoint can take more, or raise acquireTimeout.", null);
+                + timeout.toMillis() + " ms (endpoint: " + endpointStats + "; pool: " + poolStats + "). "
+                + (connectCause != null
+                        ? "The new connection's connect() did not finish within the acquire timeout: the endpoint is"
+                                + " slow to accept or unreachable (" + connectCause.getMessage() + ")."
+                        : endpointStats.pending() > 0 && endpointStats.active() == 0
+                                ? "Every allowed connection was still being opened: the endpoint is slow to accept or"
+                                        + " unreachable."
+                                : "Connections are not coming back fast enough: make sure every borrowed connection is"
+                                        + " closed (enable leakDetectionThreshold to find the ones that are not), or raise"
+                                        + " maxPerEndpoint/maxTotal if the endpoint can take more, or raise acquireTimeout."),
+                connectCause);
         this.timeout = timeout;
         this.endpointStats = endpointStats;
         this.poolStats = poolStats;

@@ -1,28 +1,27 @@
 package dev.portkeeper;
 
-import dev.portkeeper.net.PeerCloseHook;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How the pool closes the connections it retires: the {@link CloseStrategy}, and for
- * {@link CloseStrategy#PEER_FIRST} the protocol hook that asks the peer to close and how long to
+ * How the pool closes the connections it retires: the {@link Strategy}, and for
+ * {@link Strategy#PEER_FIRST} the protocol hook that asks the peer to close and how long to
  * wait for its FIN. Set one for the whole pool with
  * {@link ConnectionPool.Builder#closePolicy(ClosePolicy)} and override it per endpoint with
  * {@link ConnectionPool.Builder#closePolicy(Endpoint, ClosePolicy)}.
  *
  * <pre>{@code
  * ConnectionPool pool = ConnectionPool.builder()
- *         .closePolicy(Endpoint.of("cache.internal", 11211), ClosePolicy.peerFirst(PeerCloseHooks.memcached()))
- *         .closePolicy(Endpoint.of("redis.internal", 6379), ClosePolicy.peerFirst(PeerCloseHooks.redis()))
+ *         .closePolicy(Endpoint.of("cache.internal", 11211), ClosePolicy.peerFirst(PeerCloseHook.memcached()))
+ *         .closePolicy(Endpoint.of("redis.internal", 6379), ClosePolicy.peerFirst(PeerCloseHook.redis()))
  *         .build();
  * }</pre>
  *
  * <table>
  *   <caption>Settings and their defaults</caption>
  *   <tr><th>setting</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>{@code strategy}</td><td>{@link CloseStrategy#GRACEFUL}</td><td>see {@link CloseStrategy}</td></tr>
+ *   <tr><td>{@code strategy}</td><td>{@link Strategy#GRACEFUL}</td><td>see {@link Strategy}</td></tr>
  *   <tr><td>{@code hook}</td><td>none</td>
  *       <td>writes the protocol's close request; required by {@code PEER_FIRST}, refused by the others</td></tr>
  *   <tr><td>{@code peerCloseTimeout}</td><td>200 ms</td>
@@ -41,9 +40,9 @@ public final class ClosePolicy {
     public static final Duration MAX_PEER_CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
     private static final ClosePolicy DEFAULTS = new Builder().build();
-    private static final ClosePolicy ABORT_WHEN_IDLE = new Builder().strategy(CloseStrategy.ABORT_WHEN_IDLE).build();
+    private static final ClosePolicy ABORT_WHEN_IDLE = new Builder().strategy(Strategy.ABORT_WHEN_IDLE).build();
 
-    private final CloseStrategy strategy;
+    private final Strategy strategy;
     private final PeerCloseHook hook;
     private final Duration peerCloseTimeout;
 
@@ -53,25 +52,25 @@ public final class ClosePolicy {
         peerCloseTimeout = b.peerCloseTimeout;
     }
 
-    /** @return the default policy: {@link CloseStrategy#GRACEFUL} */
+    /** @return the default policy: {@link Strategy#GRACEFUL} */
     public static ClosePolicy ofDefaults() {
         return DEFAULTS;
     }
 
-    /** @return {@link CloseStrategy#GRACEFUL}, the default */
+    /** @return {@link Strategy#GRACEFUL}, the default */
     public static ClosePolicy graceful() {
         return DEFAULTS;
     }
 
     /**
-     * @param hook the protocol's close request, e.g. {@link dev.portkeeper.net.PeerCloseHooks#memcached()}
-     * @return {@link CloseStrategy#PEER_FIRST} with that hook and the default timeout
+     * @param hook the protocol's close request, e.g. {@link PeerCloseHook#memcached()}
+     * @return {@link Strategy#PEER_FIRST} with that hook and the default timeout
      */
     public static ClosePolicy peerFirst(PeerCloseHook hook) {
-        return new Builder().strategy(CloseStrategy.PEER_FIRST).hook(Objects.requireNonNull(hook, "hook")).build();
+        return new Builder().strategy(Strategy.PEER_FIRST).hook(Objects.requireNonNull(hook, "hook")).build();
     }
 
-    /** @return {@link CloseStrategy#ABORT_WHEN_IDLE} */
+    /** @return {@link Strategy#ABORT_WHEN_IDLE} */
     public static ClosePolicy abortWhenIdle() {
         return ABORT_WHEN_IDLE;
     }
@@ -90,7 +89,7 @@ public final class ClosePolicy {
     }
 
     /** @return the strategy */
-    public CloseStrategy strategy() {
+    public Strategy strategy() {
         return strategy;
     }
 
@@ -105,6 +104,17 @@ public final class ClosePolicy {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof ClosePolicy p && strategy == p.strategy && java.util.Objects.equals(hook, p.hook)
+                && peerCloseTimeout.equals(p.peerCloseTimeout);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(strategy, hook, peerCloseTimeout);
+    }
+
+    @Override
     public String toString() {
         return "ClosePolicy{" + strategy + (hook == null ? "" : ", hook=" + hook.name()
                 + ", peerCloseTimeout=" + peerCloseTimeout.toMillis() + " ms") + '}';
@@ -112,7 +122,7 @@ public final class ClosePolicy {
 
     /** Builds {@link ClosePolicy}; each setter validates its argument, {@link #build()} the whole. Not thread-safe. */
     public static final class Builder {
-        private CloseStrategy strategy = CloseStrategy.GRACEFUL;
+        private Strategy strategy = Strategy.GRACEFUL;
         private PeerCloseHook hook;
         private Duration peerCloseTimeout = DEFAULT_PEER_CLOSE_TIMEOUT;
 
@@ -125,8 +135,8 @@ public final class ClosePolicy {
             peerCloseTimeout = p.peerCloseTimeout;
         }
 
-        /** @param value the strategy; default {@link CloseStrategy#GRACEFUL} @return this */
-        public Builder strategy(CloseStrategy value) {
+        /** @param value the strategy; default {@link Strategy#GRACEFUL} @return this */
+        public Builder strategy(Strategy value) {
             strategy = Objects.requireNonNull(value, "strategy");
             return this;
         }
@@ -158,16 +168,62 @@ public final class ClosePolicy {
          *     strategy with one
          */
         public ClosePolicy build() {
-            if (strategy == CloseStrategy.PEER_FIRST && hook == null) {
+            if (strategy == Strategy.PEER_FIRST && hook == null) {
                 throw new IllegalStateException("strategy PEER_FIRST needs a hook that asks the peer to close:"
-                        + " set hook(PeerCloseHooks.memcached()), hook(PeerCloseHooks.redis()) or your own"
+                        + " set hook(PeerCloseHook.memcached()), hook(PeerCloseHook.redis()) or your own"
                         + " PeerCloseHook, or choose another strategy");
             }
-            if (strategy != CloseStrategy.PEER_FIRST && hook != null) {
+            if (strategy != Strategy.PEER_FIRST && hook != null) {
                 throw new IllegalStateException("hook " + hook.name() + " is only used by strategy PEER_FIRST, but the"
-                        + " strategy is " + strategy + ": set strategy(CloseStrategy.PEER_FIRST), or hook(null)");
+                        + " strategy is " + strategy + ": set strategy(Strategy.PEER_FIRST), or hook(null)");
             }
             return new ClosePolicy(this);
         }
+    }
+
+    /**
+     * How the pool closes a connection it retires (lifetime reached, idle too long, pool closed,
+     * room needed, invalidated), and so on which side its TIME_WAIT lands. The side that sends the
+     * first FIN keeps the connection's four-tuple in TIME_WAIT for 60 s; on a client that talks to
+     * few upstreams, that is what uses up the ephemeral-port range.
+     *
+     * <p>Chosen per pool and per endpoint with a {@link ClosePolicy}. Whatever the strategy, a
+     * connection the peer has already closed or reset is simply closed, and every close is reported
+     * to {@link PoolListener#connectionClosed} with {@link ConnectionClosed.TimeWait}, where its TIME_WAIT landed.
+     */
+    public enum Strategy {
+        /**
+         * A plain {@code close()}: this side sends the FIN, and TIME_WAIT (60 s, one local port)
+         * stays on this host. Always safe; the default.
+         */
+        GRACEFUL,
+
+        /**
+         * Asks the peer to close first, with the protocol's own request (memcached and Redis
+         * {@code quit}: {@link PeerCloseHook#memcached()}, {@link PeerCloseHook#redis()}), waits up to
+         * {@link ClosePolicy#peerCloseTimeout()} for its FIN without blocking any borrower, then
+         * closes: TIME_WAIT lands on the server, which has no ephemeral-port budget to exhaust (its
+         * TIME_WAIT sockets share its one listening port). Only for a connection at rest (idle in the
+         * pool, or just given back in step): the request is never written into a connection whose
+         * protocol may be out of step. If the peer does not close in time, or the connection is not
+         * at rest, it falls back to {@link #GRACEFUL}; each fallback is counted
+         * ({@link CloseStats#peerCloseFallbacks()}) and told to
+         * listeners ({@link ConnectionClosed#fallback()}).
+         */
+        PEER_FIRST,
+
+        /**
+         * Closes with {@code SO_LINGER} 0, which sends a reset (RST) instead of a FIN: no TIME_WAIT
+         * on either side. The cost: the peer sees "Connection reset" and may log it, and any data
+         * not yet sent, in either direction, is thrown away, which is why it is only used on a
+         * connection at rest (idle in the pool, or just given back in step by its borrower) that
+         * passes the non-blocking check and has nothing unread. Any other connection falls back to
+         * {@link #GRACEFUL}, counted ({@link CloseStats#abortFallbacks()}) and told to listeners.
+         *
+         * <p>Do not use it for fire-and-forget writes (memcached {@code noreply}, pipelines whose
+         * replies are not read): bytes given to the kernel just before the connection is retired
+         * could still be unsent, and Java cannot see the send queue.
+         */
+        ABORT_WHEN_IDLE
     }
 }

@@ -18,18 +18,31 @@ public final class ConnectFailedException extends PortkeeperException {
      */
     public ConnectFailedException(Endpoint endpoint, Duration connectTimeout, IOException cause) {
         super(endpoint, "Could not connect to " + endpoint + " (connectTimeout " + connectTimeout.toMillis()
-                + " ms): " + cause + ". Check that the endpoint is up and reachable from this host;"
-                + " a timeout may mean a firewall drops the packets or the peer's backlog is full.", cause);
+                + " ms): " + cause + ". " + advice(cause), cause);
+    }
+
+    private static String advice(IOException cause) {
+        if (cause instanceof java.net.ConnectException) {
+            return "Nothing accepts connections on that port: check that the endpoint is up and the port is right.";
+        }
+        if (cause instanceof java.net.SocketTimeoutException) {
+            return "No answer within the connect timeout: a firewall may drop the packets, the host may be down, or"
+                    + " the peer's accept backlog may be full.";
+        }
+        if (cause instanceof java.net.NoRouteToHostException) {
+            return "This host has no route to it: check the network between the two hosts.";
+        }
+        return "Check that the endpoint is up and reachable from this host.";
     }
 
     /**
-     * For a connection that the peer closed (or reset) before it was ever used.
+     * The endpoint's host name did not resolve.
      *
      * @param endpoint the endpoint
-     * @param what what was seen
+     * @param cause what the resolver raised
      */
-    public ConnectFailedException(Endpoint endpoint, String what) {
-        super(endpoint, "Connection to " + endpoint + " was unusable right after connect: " + what
-                + ". The peer may be at its connection limit or reject this client.", null);
+    public ConnectFailedException(Endpoint endpoint, java.net.UnknownHostException cause) {
+        super(endpoint, "Could not connect to " + endpoint + ": the host name " + endpoint.host()
+                + " does not resolve (unknown host). Check the name and this host's DNS.", cause);
     }
 }

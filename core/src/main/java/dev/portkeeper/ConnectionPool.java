@@ -1,6 +1,11 @@
 package dev.portkeeper;
 
-import dev.portkeeper.pool.PoolEngine;
+import dev.portkeeper.internal.CloseMode;
+import dev.portkeeper.internal.CloseRequest;
+import dev.portkeeper.internal.CloseRule;
+import dev.portkeeper.internal.Engine;
+import dev.portkeeper.internal.EngineConfig;
+import dev.portkeeper.internal.GuardMode;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -10,7 +15,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A pool of long-lived, reused TCP connections, one sub-pool per {@link Endpoint}.
@@ -34,27 +42,82 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }
  * }</pre>
  *
- * <p>Thread-safe. Built on Apache Commons Pool 2's {@code GenericKeyedObjectPool}.
+ * <p><b>What the check on borrow guarantees.</b> Before a connection is lent, a non-blocking
+ * one-byte read asks the kernel about the socket: no end of stream, no error (reset, keepalive
+ * timeout) and, for a connection lent before, no unread byte (the previous borrower left it in
+ * step) were pending at that moment. It never consumes data: a byte it reads is kept and handed
+ * to the borrower first, so a connection never lent keeps a server's greeting whole. It cannot
+ * promise that the peer will not close a microsecond later: a protocol that may race with the
+ * peer's idle timeout still needs to handle an end of stream on its first read.
+ *
+ * <p>Thread-safe. The engine owns its limits and its borrow loop (see {@code docs/architecture.md}).
  */
 public final class ConnectionPool implements Closeable {
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionPool.class);
 
+    private final String name;
     private final PoolSettings settings;
     private final SocketPolicy socketPolicy;
     private final ClosePolicy closePolicy;
-    private final PoolEngine engine;
+    private final Map<Endpoint, ClosePolicy> closePolicies;
+    private final Map<Endpoint, CloseRule> closeRules = new ConcurrentHashMap<>();
+    private final CloseRule defaultRule;
+    private final Engine<Endpoint> engine;
 
     private ConnectionPool(Builder b) {
+        this.name = b.name != null ? b.name : "portkeeper-" + POOL_NUMBER.incrementAndGet();
         this.settings = b.settings;
         this.socketPolicy = b.socketPolicy;
-        String name = b.name != null ? b.name : "portkeeper-" + POOL_NUMBER.incrementAndGet();
         this.closePolicy = b.closePolicy;
-        List<PoolListener> listeners = new ArrayList<>(b.listeners);
-        if (b.portBudget != null) {
-            listeners.add(b.portBudget.poolListener());
-        }
-        this.engine = new PoolEngine(name, settings, socketPolicy, closePolicy, b.closePolicies, listeners,
-                b.ticker, b.portBudget);
+        this.closePolicies = Map.copyOf(b.closePolicies);
+        this.defaultRule = rule(closePolicy);
+        socketPolicy.localAddress().ifPresent(address -> LOG.warn("Pool {}: socketPolicy.localAddress is {}: each"
+                + " connection binds it before connect(), which reserves its local port for every destination,"
+                + " not only its own (Java has no IP_BIND_ADDRESS_NO_PORT), so all endpoints of this pool share"
+                + " one ephemeral-port budget, TIME_WAIT included. Leave localAddress unset unless this host"
+                + " must send from that address.", name, address.getHostAddress()));
+        Ticker ticker = b.ticker;
+        long longestPeerClose = closePolicies.values().stream().map(ClosePolicy::peerCloseTimeout)
+                .reduce(closePolicy.peerCloseTimeout(), (x, y) -> x.compareTo(y) >= 0 ? x : y).toNanos();
+        PortBudget budget = b.portBudget;
+        this.engine = new Engine<>(config(name, settings, socketPolicy), ticker::nanos, new EndpointOpener(socketPolicy),
+                new PoolEvents(name, List.copyOf(b.listeners), budget, ticker::nanos), new PoolFailures(name),
+                this::closeRule, longestPeerClose, budget == null ? null : budget::sustainableOpenRate);
+    }
+
+    private static EngineConfig config(String name, PoolSettings s, SocketPolicy p) {
+        return new EngineConfig(name, s.maxPerEndpoint(), s.maxTotal(), s.minIdlePerEndpoint(), s.maxWaiters(),
+                (int) Math.max(1, p.connectTimeout().toMillis()), (int) p.readTimeout().toMillis(), s.maxLifetime().toNanos(), s.lifetimeJitter(),
+                s.idleTimeout().toNanos(), s.evictionInterval().toNanos(), s.leakDetectionThreshold().toNanos(),
+                p.writeTimeout().toNanos(), GuardMode.valueOf(s.churnGuard().name()), p.localAddress().isPresent());
+    }
+
+    private static CloseRule rule(ClosePolicy p) {
+        PeerCloseHook hook = p.hook().orElse(null);
+        CloseRequest request = hook == null ? null : new CloseRequest() {
+            @Override
+            public String name() {
+                return hook.name();
+            }
+
+            @Override
+            public void write(java.io.OutputStream out) throws IOException {
+                hook.requestClose(out);
+            }
+
+            @Override
+            public int maxReplyBytes() {
+                return hook.maxReplyBytes();
+            }
+        };
+        return new CloseRule(CloseMode.valueOf(p.strategy().name()), request, p.peerCloseTimeout().toNanos());
+    }
+
+    /** The one resolver of an endpoint's close policy: its override, or the pool's. */
+    private CloseRule closeRule(Endpoint endpoint) {
+        ClosePolicy p = closePolicy(endpoint);
+        return p == closePolicy ? defaultRule : closeRules.computeIfAbsent(endpoint, e -> rule(p));
     }
 
     /** @return a builder with the default settings, socket policy and name */
@@ -63,36 +126,50 @@ public final class ConnectionPool implements Closeable {
     }
 
     /**
-     * Borrows a connection, waiting at most {@link PoolSettings#acquireTimeout()}.
+     * Borrows a connection, waiting at most {@link PoolSettings#acquireTimeout()}, connects
+     * included: the connection this thread gave back last if it is idle, another idle one, a new
+     * one if the limits and the churn guard allow it, or the first one given back.
      *
      * @param endpoint where to
      * @return a connection; close it to give it back
-     * @throws AcquireTimeoutException if none became available in time
+     * @throws AcquireTimeoutException if none became available in time (or the connect to a new
+     *     one did not finish in time)
      * @throws TooManyWaitersException if {@code maxWaiters} borrowers were already waiting
      * @throws ConnectFailedException if a new connection was needed and could not be opened
-     * @throws PoolClosedException if the pool is closed
-     * @throws InterruptedIOException if the thread was interrupted while waiting
+     * @throws PortExhaustedException if a new connection was needed and no local port was left
+     * @throws PoolClosedException if the pool is closed, or closes while this borrower waits
+     * @throws InterruptedIOException if the thread was interrupted while waiting (its interrupt
+     *     flag is set again)
      * @throws IOException for any other I/O failure
      */
     public PooledConnection borrow(Endpoint endpoint) throws IOException {
-        return engine.borrow(endpoint, settings.acquireTimeout());
+        return borrow(endpoint, settings.acquireTimeout());
     }
 
     /**
      * Borrows a connection, waiting at most {@code acquireTimeout}.
      *
      * @param endpoint where to
-     * @param acquireTimeout how long to wait when the limits are reached; zero does not wait
+     * @param acquireTimeout how long to wait when the limits are reached, connects included; zero
+     *     does not wait
      * @return a connection; close it to give it back
      * @throws IOException as {@link #borrow(Endpoint)}
      */
     public PooledConnection borrow(Endpoint endpoint, Duration acquireTimeout) throws IOException {
-        return engine.borrow(endpoint, acquireTimeout);
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(acquireTimeout, "acquireTimeout");
+        if (acquireTimeout.isNegative()) {
+            throw new IllegalArgumentException("acquireTimeout must not be negative: " + acquireTimeout);
+        }
+        long nanos = acquireTimeout.compareTo(MAX_WAIT) >= 0 ? MAX_WAIT.toNanos() : acquireTimeout.toNanos();
+        return new PoolLease(engine.borrow(endpoint, nanos), engine);
     }
+
+    private static final Duration MAX_WAIT = Duration.ofDays(365L * 100);
 
     /** @return the whole pool's state now */
     public PoolStats stats() {
-        return engine.stats();
+        return PoolFailures.stats(engine.counts());
     }
 
     /**
@@ -100,12 +177,12 @@ public final class ConnectionPool implements Closeable {
      * @return the state of the endpoint's connections now
      */
     public PoolStats stats(Endpoint endpoint) {
-        return engine.stats(Objects.requireNonNull(endpoint, "endpoint"));
+        return PoolFailures.stats(engine.counts(Objects.requireNonNull(endpoint, "endpoint")));
     }
 
     /** @return the pool's name, as its log lines and threads show it */
     public String name() {
-        return engine.name();
+        return name;
     }
 
     /** @return the pool's settings */
@@ -128,15 +205,16 @@ public final class ConnectionPool implements Closeable {
      * @return how retired connections to that endpoint are closed: its override, or the pool's policy
      */
     public ClosePolicy closePolicy(Endpoint endpoint) {
-        return engine.closePolicy(Objects.requireNonNull(endpoint, "endpoint"));
+        return closePolicies.getOrDefault(Objects.requireNonNull(endpoint, "endpoint"), closePolicy);
     }
 
     /**
-     * @return counts of the connections closed so far by the side that closed first (so where
-     *     their TIME_WAIT landed), and of close strategies that fell back to GRACEFUL
+     * @return counts of the connections closed so far by where their TIME_WAIT landed, and of
+     *     close strategies that fell back to GRACEFUL
      */
     public CloseStats closeStats() {
-        return engine.closeStats();
+        long[] c = engine.closeCounts();
+        return new CloseStats(c[0], c[1], c[2], c[3], c[4], (int) c[5]);
     }
 
     /** @return whether {@link #close()} has been called */
@@ -145,18 +223,28 @@ public final class ConnectionPool implements Closeable {
     }
 
     /**
-     * Closes the idle connections and stops the background work; connections still borrowed are
-     * closed when they are given back. Later borrows fail with {@link PoolClosedException}.
-     * With {@link CloseStrategy#PEER_FIRST} it waits for the peers' FINs, at most
-     * {@link ClosePolicy#peerCloseTimeout()} (all connections at once). Idempotent.
+     * Closes the pool at once. Borrowers waiting for a connection fail with
+     * {@link PoolClosedException}. Idle connections are closed with their {@link ClosePolicy}
+     * (for {@link ClosePolicy.Strategy#PEER_FIRST} it waits for the peers' FINs, at most the
+     * longest {@link ClosePolicy#peerCloseTimeout()} plus a second, all connections at once).
+     * Connections still borrowed are closed too, at once and with a reset (no grace period: stop
+     * the callers first for a clean shutdown); each is logged at WARN with its borrow site (when
+     * {@code leakDetectionThreshold} is set) and told to {@link PoolListener#leakSuspected} with
+     * {@link LeakReport#atPoolClose()} true; their borrowers' next use fails. Later borrows fail
+     * with {@link PoolClosedException}. Idempotent.
      */
     @Override
     public void close() {
         engine.close();
     }
 
-    PoolEngine engine() {
+    Engine<Endpoint> engine() {
         return engine;
+    }
+
+    @Override
+    public String toString() {
+        return "ConnectionPool{" + name + ", " + stats() + (isClosed() ? ", closed" : "") + '}';
     }
 
     /** Builds a {@link ConnectionPool}. Not thread-safe. */
@@ -168,7 +256,7 @@ public final class ConnectionPool implements Closeable {
         private final Map<Endpoint, ClosePolicy> closePolicies = new HashMap<>();
         private final List<PoolListener> listeners = new ArrayList<>();
         private Ticker ticker = Ticker.system();
-        private PortBudgetSignal portBudget;
+        private PortBudget portBudget;
 
         private Builder() {
         }
@@ -201,7 +289,7 @@ public final class ConnectionPool implements Closeable {
         /**
          * @param value how the pool closes the connections it retires (lifetime, idle timeout,
          *     pool close, invalidation, room for others); default {@link ClosePolicy#ofDefaults()}
-         *     ({@link CloseStrategy#GRACEFUL})
+         *     ({@link ClosePolicy.Strategy#GRACEFUL})
          * @return this
          */
         public Builder closePolicy(ClosePolicy value) {
@@ -235,15 +323,16 @@ public final class ConnectionPool implements Closeable {
         }
 
         /**
-         * Attaches the pool to a port budget: its opens and closes feed the budget's ledger, and
-         * the churn guard ({@link PoolSettings#churnGuard()}) asks it how fast the pool may open
-         * and retire connections under pressure. Usually {@code PortBudgetMonitor.shared()}, which
-         * samples on its own; a monitor that is not started gives the guard nothing to act on.
+         * Attaches the pool to a port budget, the one way to do so: the pool tells it every open,
+         * close and failed connect (its ledger), and the churn guard ({@link PoolSettings#churnGuard()})
+         * asks it how fast the pool may open and retire connections under pressure. Usually
+         * {@code PortBudgetMonitor.shared()}, which samples on its own; a monitor that is not
+         * started gives the guard nothing to act on.
          *
          * @param value the budget; default none (no guard, no ledger)
          * @return this
          */
-        public Builder portBudget(PortBudgetSignal value) {
+        public Builder portBudget(PortBudget value) {
             portBudget = Objects.requireNonNull(value, "portBudget");
             return this;
         }

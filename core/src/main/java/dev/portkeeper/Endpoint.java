@@ -36,16 +36,46 @@ public final class Endpoint {
     public static Endpoint of(String host, int port) {
         Objects.requireNonNull(host, "host");
         String h = host.strip();
-        if (h.startsWith("[") && h.endsWith("]")) {
+        boolean bracketed = h.startsWith("[") && h.endsWith("]") && h.length() >= 2;
+        if (bracketed) {
             h = h.substring(1, h.length() - 1);
         }
         if (h.isEmpty()) {
-            throw new IllegalArgumentException("host must not be blank: '" + host + "'");
+            throw new IllegalArgumentException("host must not be blank: '" + printable(host) + "'");
         }
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be between 1 and 65535: " + port);
         }
+        if (h.indexOf(':') >= 0) {
+            if (!IPV6_LITERAL.matcher(h).matches()) {
+                throw new IllegalArgumentException("host '" + printable(host) + "' is neither a host name nor an IPv6"
+                        + " literal" + (h.indexOf(':') == h.lastIndexOf(':') && !bracketed
+                                ? ": give the port separately, as Endpoint.of(host, port)" : ""));
+            }
+        } else if (h.length() > 253 || !HOST_NAME.matcher(h).matches()) {
+            throw new IllegalArgumentException("host '" + printable(host) + "' is not a valid host name or IPv4"
+                    + " address: letters, digits, '-', '_' and '.', labels of 1 to 63 characters, 253 in all");
+        }
         return new Endpoint(h.toLowerCase(Locale.ROOT), port);
+    }
+
+    /** Labels of letters, digits, '-' and '_' (used by some internal names), separated by dots. */
+    private static final java.util.regex.Pattern HOST_NAME =
+            java.util.regex.Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+                    + "(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?");
+    /** Hex groups and colons, an optional dotted IPv4 tail, an optional zone after '%'. */
+    private static final java.util.regex.Pattern IPV6_LITERAL =
+            java.util.regex.Pattern.compile("[0-9A-Fa-f:]{2,39}(\\.[0-9]{1,3}){0,3}(%[A-Za-z0-9_.-]{1,64})?");
+
+    private static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            sb.append(c < 0x20 || c == 0x7f ? String.format(Locale.ROOT, "\\u%04x", (int) c) : String.valueOf(c));
+            if (sb.length() > 300) {
+                return sb.append("...").toString();
+            }
+        }
+        return sb.toString();
     }
 
     /**

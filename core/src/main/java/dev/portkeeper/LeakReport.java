@@ -3,45 +3,25 @@ package dev.portkeeper;
 import java.time.Duration;
 
 /**
- * A connection borrowed for longer than {@code leakDetectionThreshold}: probably never closed.
- * {@link #borrowSite()} holds the stack of the borrow, which shows the code that forgot it.
+ * A connection borrowed for longer than {@code leakDetectionThreshold}, or still borrowed when
+ * the pool was closed: probably never given back. {@link #borrowSite()} holds the stack of the
+ * borrow, which shows the code that forgot it.
+ *
+ * @param connection the connection
+ * @param heldFor how long it had been borrowed when reported
+ * @param threadName the name of the thread that borrowed it
+ * @param borrowSite a throwable created at the borrow, whose stack trace is the borrow site; null
+ *     when leak detection is off (the stack is only captured with a {@code leakDetectionThreshold})
+ * @param atPoolClose true when reported because the pool was closed while it was borrowed (the
+ *     pool then closed it), false when reported for passing the threshold
  */
-public final class LeakReport {
-    private final ConnectionInfo connection;
-    private final Duration heldFor;
-    private final String threadName;
-    private final Throwable borrowSite;
+public record LeakReport(ConnectionInfo connection, Duration heldFor, String threadName, Throwable borrowSite,
+        boolean atPoolClose) {
 
-    /**
-     * @param connection the connection
-     * @param heldFor how long it has been borrowed
-     * @param threadName the thread that borrowed it
-     * @param borrowSite a throwable created at the borrow, for its stack trace
-     */
-    public LeakReport(ConnectionInfo connection, Duration heldFor, String threadName, Throwable borrowSite) {
-        this.connection = connection;
-        this.heldFor = heldFor;
-        this.threadName = threadName;
-        this.borrowSite = borrowSite;
-    }
-
-    /** @return the connection */
-    public ConnectionInfo connection() {
-        return connection;
-    }
-
-    /** @return how long it had been borrowed when reported */
-    public Duration heldFor() {
-        return heldFor;
-    }
-
-    /** @return the name of the thread that borrowed it */
-    public String threadName() {
-        return threadName;
-    }
-
-    /** @return a throwable created at the borrow; its stack trace is the borrow site */
-    public Throwable borrowSite() {
-        return borrowSite;
+    @Override
+    public String toString() {
+        return "LeakReport{" + connection + " held " + heldFor.toMillis() + " ms by thread '" + threadName + "'"
+                + (atPoolClose ? ", closed with the pool" : "") + (borrowSite == null ? ", no borrow stack" : "")
+                + '}';
     }
 }

@@ -3,12 +3,15 @@ package dev.portkeeper;
 import java.io.IOException;
 
 /**
- * Receives a pool's connection events; the port budget monitor and the metrics binders are
- * listeners. Every method has an empty default, so implement only what you need.
+ * Receives a pool's connection events: for metrics, logs and tests. Every method has an empty
+ * default, so implement only what you need. (The port budget is not a listener: attach it with
+ * {@link ConnectionPool.Builder#portBudget(PortBudget)}.)
  *
  * <p>Contract: methods are called on the thread that caused the event (a borrower, the
  * background task, the close thread that waits for peers' FINs), so they must be fast and must
- * not block; they must not call back into the pool. A listener that throws is logged and ignored: it never breaks the pool.
+ * not block; they must not call back into the pool. A listener that throws (any
+ * {@link Throwable} but a {@link VirtualMachineError}) is logged once per listener and event,
+ * and ignored: it never breaks the pool, its limits or its closing.
  */
 public interface PoolListener {
 
@@ -17,28 +20,13 @@ public interface PoolListener {
     }
 
     /**
-     * A connection was closed by the pool. For a {@link CloseStrategy#PEER_FIRST} close this
-     * comes when the peer's FIN arrived (or the wait ended), from the pool's close thread.
+     * A connection was closed by the pool. For a {@link ClosePolicy.Strategy#PEER_FIRST} close
+     * this comes when the peer's FIN arrived (or the wait ended), from the pool's close thread.
      *
-     * @param connection the connection
-     * @param reason why the pool closed it
-     * @param closedBy which side closed first, so where its TIME_WAIT landed
+     * @param event the connection, why it was closed, where its TIME_WAIT landed, and whether its
+     *     close strategy fell back to a graceful close
      */
-    default void connectionClosed(ConnectionInfo connection, CloseReason reason, ClosedBy closedBy) {
-    }
-
-    /**
-     * A {@link CloseStrategy#PEER_FIRST} or {@link CloseStrategy#ABORT_WHEN_IDLE} close fell back
-     * to {@link CloseStrategy#GRACEFUL}. Called just before
-     * {@link #connectionClosed(ConnectionInfo, CloseReason, ClosedBy)} for the same connection,
-     * which tells where the TIME_WAIT landed in the end. A PEER_FIRST fallback after the wait
-     * is told by the pool's close thread.
-     *
-     * @param connection the connection
-     * @param strategy the strategy that could not be applied
-     * @param why why not
-     */
-    default void closeFallback(ConnectionInfo connection, CloseStrategy strategy, CloseFallback why) {
+    default void connectionClosed(ConnectionClosed event) {
     }
 
     /**
@@ -58,7 +46,12 @@ public interface PoolListener {
     default void connectionReturned(ConnectionInfo connection) {
     }
 
-    /** A connection has been borrowed longer than the leak threshold. @param report the details */
+    /**
+     * A connection has been borrowed longer than the leak threshold, or was still borrowed when
+     * the pool closed (and was closed with it).
+     *
+     * @param report the details
+     */
     default void leakSuspected(LeakReport report) {
     }
 }

@@ -41,7 +41,7 @@ import java.util.Objects;
  *   <tr><td>{@code leakDetectionThreshold}</td><td>0 (off)</td>
  *       <td>a connection borrowed longer than this is reported once, with the stack of its
  *       borrow</td></tr>
- *   <tr><td>{@code churnGuard}</td><td>{@link ChurnGuardMode#ON}</td>
+ *   <tr><td>{@code churnGuard}</td><td>{@link ChurnGuard#ON}</td>
  *       <td>under port-budget pressure, open and retire connections no faster than the budget
  *       sustains (needs {@link ConnectionPool.Builder#portBudget(PortBudgetSignal)})</td></tr>
  * </table>
@@ -49,6 +49,8 @@ import java.util.Objects;
 public final class PoolSettings {
     /** Default of {@code maxPerEndpoint}. */
     public static final int DEFAULT_MAX_PER_ENDPOINT = 8;
+    /** Upper bound of {@code maxPerEndpoint}, {@code maxTotal} and {@code maxWaiters}: more than one host's ports. */
+    public static final int MAX_CONNECTIONS = 1_000_000;
     /** Default of {@code maxTotal}. */
     public static final int DEFAULT_MAX_TOTAL = 64;
     /** Default of {@code maxWaiters}. */
@@ -76,7 +78,7 @@ public final class PoolSettings {
     private final Duration idleTimeout;
     private final Duration evictionInterval;
     private final Duration leakDetectionThreshold;
-    private final ChurnGuardMode churnGuard;
+    private final ChurnGuard churnGuard;
 
     private PoolSettings(Builder b) {
         this.maxPerEndpoint = b.maxPerEndpoint;
@@ -161,8 +163,24 @@ public final class PoolSettings {
     }
 
     /** @return what the pool does under port-budget pressure */
-    public ChurnGuardMode churnGuard() {
+    public ChurnGuard churnGuard() {
         return churnGuard;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PoolSettings p && maxPerEndpoint == p.maxPerEndpoint && maxTotal == p.maxTotal
+                && minIdlePerEndpoint == p.minIdlePerEndpoint && acquireTimeout.equals(p.acquireTimeout)
+                && maxWaiters == p.maxWaiters && maxLifetime.equals(p.maxLifetime)
+                && Double.compare(lifetimeJitter, p.lifetimeJitter) == 0 && idleTimeout.equals(p.idleTimeout)
+                && evictionInterval.equals(p.evictionInterval) && leakDetectionThreshold.equals(p.leakDetectionThreshold)
+                && churnGuard == p.churnGuard;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(maxPerEndpoint, maxTotal, minIdlePerEndpoint, acquireTimeout, maxWaiters, maxLifetime,
+                lifetimeJitter, idleTimeout, evictionInterval, leakDetectionThreshold, churnGuard);
     }
 
     @Override
@@ -187,7 +205,7 @@ public final class PoolSettings {
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private Duration evictionInterval = DEFAULT_EVICTION_INTERVAL;
         private Duration leakDetectionThreshold = Duration.ZERO;
-        private ChurnGuardMode churnGuard = ChurnGuardMode.ON;
+        private ChurnGuard churnGuard = ChurnGuard.ON;
 
         private Builder() {
         }
@@ -206,15 +224,15 @@ public final class PoolSettings {
             churnGuard = s.churnGuard;
         }
 
-        /** @param value greater than 0; default {@value #DEFAULT_MAX_PER_ENDPOINT} @return this */
+        /** @param value 1 to {@value #MAX_CONNECTIONS}; default {@value #DEFAULT_MAX_PER_ENDPOINT} @return this */
         public Builder maxPerEndpoint(int value) {
-            maxPerEndpoint = Checks.positive("maxPerEndpoint", value);
+            maxPerEndpoint = Checks.atMost("maxPerEndpoint", Checks.positive("maxPerEndpoint", value), MAX_CONNECTIONS);
             return this;
         }
 
-        /** @param value greater than 0; default {@value #DEFAULT_MAX_TOTAL} @return this */
+        /** @param value 1 to {@value #MAX_CONNECTIONS}; default {@value #DEFAULT_MAX_TOTAL} @return this */
         public Builder maxTotal(int value) {
-            maxTotal = Checks.positive("maxTotal", value);
+            maxTotal = Checks.atMost("maxTotal", Checks.positive("maxTotal", value), MAX_CONNECTIONS);
             return this;
         }
 
@@ -224,21 +242,23 @@ public final class PoolSettings {
             return this;
         }
 
-        /** @param value zero (do not wait) or more; default 5 s @return this */
+        /** @param value zero (do not wait) up to 1 day; default 5 s @return this */
         public Builder acquireTimeout(Duration value) {
-            acquireTimeout = Checks.notNegative("acquireTimeout", value);
+            acquireTimeout = Checks.atMost("acquireTimeout", Checks.notNegative("acquireTimeout", value),
+                    Duration.ofDays(1), "1 day");
             return this;
         }
 
-        /** @param value 0 (never wait) or more; default {@value #DEFAULT_MAX_WAITERS} @return this */
+        /** @param value 0 (never wait) to {@value #MAX_CONNECTIONS}; default {@value #DEFAULT_MAX_WAITERS} @return this */
         public Builder maxWaiters(int value) {
-            maxWaiters = Checks.notNegative("maxWaiters", value);
+            maxWaiters = Checks.atMost("maxWaiters", Checks.notNegative("maxWaiters", value), MAX_CONNECTIONS);
             return this;
         }
 
-        /** @param value zero (no limit) or more; default 30 min @return this */
+        /** @param value zero (no limit) up to 365 days; default 30 min @return this */
         public Builder maxLifetime(Duration value) {
-            maxLifetime = Checks.notNegative("maxLifetime", value);
+            maxLifetime = Checks.atMost("maxLifetime", Checks.notNegative("maxLifetime", value), Checks.ONE_YEAR,
+                    "365 days");
             return this;
         }
 
@@ -251,26 +271,32 @@ public final class PoolSettings {
             return this;
         }
 
-        /** @param value zero (never) or more; default 5 min @return this */
+        /** @param value zero (never) up to 365 days; default 5 min @return this */
         public Builder idleTimeout(Duration value) {
-            idleTimeout = Checks.notNegative("idleTimeout", value);
+            idleTimeout = Checks.atMost("idleTimeout", Checks.notNegative("idleTimeout", value), Checks.ONE_YEAR,
+                    "365 days");
             return this;
         }
 
-        /** @param value greater than 0; default 5 s @return this */
+        /** @param value 1 ms to 1 day; default 5 s @return this */
         public Builder evictionInterval(Duration value) {
-            evictionInterval = Checks.positive("evictionInterval", value);
+            evictionInterval = Checks.atMost("evictionInterval", Checks.positive("evictionInterval", value),
+                    Duration.ofDays(1), "1 day");
+            if (evictionInterval.compareTo(Duration.ofMillis(1)) < 0) {
+                throw new IllegalArgumentException("evictionInterval must be at least 1 ms: " + value);
+            }
             return this;
         }
 
-        /** @param value zero (off, the default) or more @return this */
+        /** @param value zero (off, the default) up to 365 days @return this */
         public Builder leakDetectionThreshold(Duration value) {
-            leakDetectionThreshold = Checks.notNegative("leakDetectionThreshold", value);
+            leakDetectionThreshold = Checks.atMost("leakDetectionThreshold",
+                    Checks.notNegative("leakDetectionThreshold", value), Checks.ONE_YEAR, "365 days");
             return this;
         }
 
-        /** @param value what to do under port-budget pressure; default {@link ChurnGuardMode#ON} @return this */
-        public Builder churnGuard(ChurnGuardMode value) {
+        /** @param value what to do under port-budget pressure; default {@link ChurnGuard#ON} @return this */
+        public Builder churnGuard(ChurnGuard value) {
             churnGuard = Objects.requireNonNull(value, "churnGuard");
             return this;
         }
@@ -290,5 +316,26 @@ public final class PoolSettings {
             }
             return new PoolSettings(this);
         }
+    }
+
+    /**
+     * What a pool does when the port budget toward an endpoint is under pressure (WARN or worse).
+     * Each connection this side closes holds its port for 60 s in TIME_WAIT, so the guard spends
+     * ports no faster than they come back. It needs a budget:
+     * {@link ConnectionPool.Builder#portBudget(PortBudget)}.
+     */
+    public enum ChurnGuard {
+        /** No guard: the pool opens and retires connections as its settings say. */
+        OFF,
+        /** Log, once a minute per endpoint, what the guard would have held back; change nothing. */
+        LOG_ONLY,
+        /**
+         * The default. Under pressure: open new connections no faster than the budget sustains (free
+         * ports / 60 s), a borrow that would open one waits (within its acquire timeout) for a
+         * connection given back instead; connections past their lifetime are retired no faster than
+         * that either, and idle ones are not closed for idleness, so the pool keeps what recent demand
+         * needed.
+         */
+        ON
     }
 }

@@ -1,57 +1,27 @@
 package dev.portkeeper;
 
 /**
- * A snapshot of a pool's (or one endpoint's) connections: borrowed, idle, and borrowers waiting.
- * Immutable; {@link #toString()} reads {@code total=3, active=2, idle=1, waiting=0, max=8}.
+ * A snapshot of a pool's (or one endpoint's) connections: borrowed, idle, being opened, and
+ * borrowers waiting. Immutable; {@link #toString()} reads
+ * {@code total=3, active=2, idle=1, pending=0, waiting=0, max=8}.
+ *
+ * @param active connections lent to borrowers
+ * @param idle open connections waiting in the pool
+ * @param pending connections being opened now (a connect in progress counts toward the limits)
+ * @param waiting borrowers waiting for a connection
+ * @param max the limit that applies: {@code maxPerEndpoint} for an endpoint, {@code maxTotal}
+ *     for the pool
  */
-public final class PoolStats implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
+public record PoolStats(int active, int idle, int pending, int waiting, int max) implements java.io.Serializable {
 
-    private final int active;
-    private final int idle;
-    private final int waiting;
-    private final int max;
-
-    /**
-     * @param active connections borrowed
-     * @param idle connections waiting in the pool
-     * @param waiting borrowers waiting for a connection
-     * @param max the limit that applies (maxPerEndpoint or maxTotal)
-     */
-    public PoolStats(int active, int idle, int waiting, int max) {
-        this.active = active;
-        this.idle = idle;
-        this.waiting = waiting;
-        this.max = max;
-    }
-
-    /** @return open connections, borrowed and idle */
+    /** @return connections that count against {@link #max()}: active, idle and pending */
     public int total() {
-        return active + idle;
-    }
-
-    /** @return connections borrowed */
-    public int active() {
-        return active;
-    }
-
-    /** @return connections idle in the pool */
-    public int idle() {
-        return idle;
-    }
-
-    /** @return borrowers waiting for a connection */
-    public int waiting() {
-        return waiting;
-    }
-
-    /** @return the limit that applies */
-    public int max() {
-        return max;
+        return active + idle + pending;
     }
 
     @Override
     public String toString() {
-        return "total=" + total() + ", active=" + active + ", idle=" + idle + ", waiting=" + waiting + ", max=" + max;
+        return "total=" + total() + ", active=" + active + ", idle=" + idle + ", pending=" + pending
+                + ", waiting=" + waiting + ", max=" + max;
     }
 }

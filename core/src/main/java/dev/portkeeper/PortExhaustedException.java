@@ -31,36 +31,44 @@ public final class PortExhaustedException extends PortkeeperException {
     /**
      * @param endpoint the endpoint
      * @param remote the address connect() was given
-     * @param usage what the kernel showed
+     * @param rangeLow the lower bound of {@code ip_local_port_range}, 0 when unknown
+     * @param rangeHigh its upper bound, 0 when unknown
+     * @param capacity the range's usable ports toward the destination, 0 when unknown
+     * @param states the sockets toward the destination holding a port of the range, by state name
+     * @param kernelUnavailableReason why the kernel's numbers are missing, or null when they are here
      * @param cause the JDK's exception
      */
-    public PortExhaustedException(Endpoint endpoint, InetSocketAddress remote, PortUsage usage, BindException cause) {
-        super(endpoint, message(endpoint, remote, usage), cause);
+    public PortExhaustedException(Endpoint endpoint, InetSocketAddress remote, int rangeLow, int rangeHigh,
+            int capacity, Map<String, Integer> states, String kernelUnavailableReason, BindException cause) {
+        super(endpoint, message(endpoint, remote, rangeLow, rangeHigh, capacity, states, kernelUnavailableReason),
+                cause);
         this.remote = remote;
-        this.rangeLow = usage.rangeLow();
-        this.rangeHigh = usage.rangeHigh();
-        this.capacity = usage.capacity();
-        this.states = usage.states();
-        this.kernelUnavailableReason = usage.kernelUnavailableReason();
+        this.rangeLow = rangeLow;
+        this.rangeHigh = rangeHigh;
+        this.capacity = capacity;
+        this.states = Collections.unmodifiableMap(new LinkedHashMap<>(states));
+        this.kernelUnavailableReason = kernelUnavailableReason;
     }
 
-    private static String message(Endpoint endpoint, InetSocketAddress remote, PortUsage u) {
+    private static String message(Endpoint endpoint, InetSocketAddress remote, int low, int high, int capacity,
+            Map<String, Integer> states, String unavailable) {
+        int used = states.values().stream().mapToInt(Integer::intValue).sum();
         StringBuilder sb = new StringBuilder("No local port left to connect to ").append(endpoint);
         if (remote != null && remote.getAddress() != null) {
             sb.append(" (").append(remote.getAddress().getHostAddress()).append(':').append(remote.getPort()).append(')');
         }
         sb.append(": connect() failed with EADDRNOTAVAIL. ");
-        if (u.kernelUnavailableReason() == null) {
+        if (unavailable == null) {
             sb.append(String.format(Locale.ROOT, "Ephemeral range %d-%d: %,d ports, %,d usable; %,d in use toward it",
-                    u.rangeLow(), u.rangeHigh(), u.rangeHigh() - u.rangeLow() + 1, u.capacity(), u.used()));
+                    low, high, high - low + 1, capacity, used));
             String sep = " (";
-            for (Map.Entry<String, Integer> e : u.states().entrySet()) {
+            for (Map.Entry<String, Integer> e : states.entrySet()) {
                 sb.append(sep).append(e.getKey()).append(' ').append(String.format(Locale.ROOT, "%,d", e.getValue()));
                 sep = ", ";
             }
-            sb.append(u.states().isEmpty() ? ". " : "). ");
+            sb.append(states.isEmpty() ? ". " : "). ");
         } else {
-            sb.append("The kernel's tables could not be read (").append(u.kernelUnavailableReason()).append("). ");
+            sb.append("The kernel's tables could not be read (").append(unavailable).append("). ");
         }
         sb.append("Remedies, in order: (1) reuse connections to it (a pool with long-lived connections instead of one"
                 + " per request: each connection this side closes holds its port 60 s in TIME_WAIT); (2) widen"
@@ -115,66 +123,5 @@ public final class PortExhaustedException extends PortkeeperException {
     /** @return why the kernel's numbers are missing, or null when they are here */
     public String kernelUnavailableReason() {
         return kernelUnavailableReason;
-    }
-
-    /**
-     * What the kernel showed about one destination's ports at a failure. Immutable.
-     */
-    public static final class PortUsage implements java.io.Serializable {
-        private static final long serialVersionUID = 1L;
-
-        private final int rangeLow;
-        private final int rangeHigh;
-        private final int capacity;
-        private final Map<String, Integer> states;
-        private final String kernelUnavailableReason;
-
-        /**
-         * @param rangeLow the range's lower bound
-         * @param rangeHigh the range's upper bound
-         * @param capacity its usable ports
-         * @param states sockets toward the destination by state name, in the order to show them
-         * @param kernelUnavailableReason null when the numbers come from the kernel
-         */
-        public PortUsage(int rangeLow, int rangeHigh, int capacity, Map<String, Integer> states,
-                String kernelUnavailableReason) {
-            this.rangeLow = rangeLow;
-            this.rangeHigh = rangeHigh;
-            this.capacity = capacity;
-            this.states = Collections.unmodifiableMap(new LinkedHashMap<>(states));
-            this.kernelUnavailableReason = kernelUnavailableReason;
-        }
-
-        /**
-         * @param reason why the kernel's tables cannot be read
-         * @return a usage without numbers
-         */
-        public static PortUsage unavailable(String reason) {
-            return new PortUsage(0, 0, 0, Map.of(), reason);
-        }
-
-        int rangeLow() {
-            return rangeLow;
-        }
-
-        int rangeHigh() {
-            return rangeHigh;
-        }
-
-        int capacity() {
-            return capacity;
-        }
-
-        Map<String, Integer> states() {
-            return states;
-        }
-
-        int used() {
-            return states.values().stream().mapToInt(Integer::intValue).sum();
-        }
-
-        String kernelUnavailableReason() {
-            return kernelUnavailableReason;
-        }
     }
 }

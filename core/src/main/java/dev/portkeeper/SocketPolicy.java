@@ -17,6 +17,12 @@ import java.util.Optional;
  *   <tr><td>{@code readTimeout}</td><td>30 s</td>
  *       <td>bound on one blocking read ({@code SO_TIMEOUT}); 0 waits forever. A read that times out
  *       leaves the protocol out of step, so that connection is discarded when it is closed</td></tr>
+ *   <tr><td>{@code writeTimeout}</td><td>0 (none)</td>
+ *       <td>bound on one blocking write: a write still blocked after it (a peer that does not read,
+ *       so the send buffer stays full) has its connection closed with a reset and fails with a
+ *       {@link java.net.SocketTimeoutException}. Checked by the pool's background thread about every
+ *       quarter of the timeout (at least every 10 ms, at most every second), so it fires between the
+ *       timeout and 1.25 times it; 0 lets a write block until the peer reads or keepalive gives up</td></tr>
  *   <tr><td>{@code tcpNoDelay}</td><td>true</td><td>{@code TCP_NODELAY}: no Nagle delay for small requests</td></tr>
  *   <tr><td>{@code keepAlive}</td><td>true</td><td>{@code SO_KEEPALIVE}</td></tr>
  *   <tr><td>{@code keepAliveIdle}</td><td>60 s</td><td>{@code TCP_KEEPIDLE}: silence before the first probe</td></tr>
@@ -60,6 +66,7 @@ public final class SocketPolicy {
 
     private final Duration connectTimeout;
     private final Duration readTimeout;
+    private final Duration writeTimeout;
     private final boolean tcpNoDelay;
     private final boolean keepAlive;
     private final Duration keepAliveIdle;
@@ -72,6 +79,7 @@ public final class SocketPolicy {
     private SocketPolicy(Builder b) {
         connectTimeout = b.connectTimeout;
         readTimeout = b.readTimeout;
+        writeTimeout = b.writeTimeout;
         tcpNoDelay = b.tcpNoDelay;
         keepAlive = b.keepAlive;
         keepAliveIdle = b.keepAliveIdle;
@@ -108,6 +116,11 @@ public final class SocketPolicy {
     /** @return bound on one blocking read; zero waits forever */
     public Duration readTimeout() {
         return readTimeout;
+    }
+
+    /** @return bound on one blocking write; zero (the default) for none */
+    public Duration writeTimeout() {
+        return writeTimeout;
     }
 
     /** @return whether TCP_NODELAY is set */
@@ -159,8 +172,24 @@ public final class SocketPolicy {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof SocketPolicy p && connectTimeout.equals(p.connectTimeout) && readTimeout.equals(p.readTimeout)
+                && writeTimeout.equals(p.writeTimeout) && tcpNoDelay == p.tcpNoDelay && keepAlive == p.keepAlive
+                && keepAliveIdle.equals(p.keepAliveIdle) && keepAliveInterval.equals(p.keepAliveInterval)
+                && keepAliveCount == p.keepAliveCount && sendBufferSize == p.sendBufferSize
+                && receiveBufferSize == p.receiveBufferSize && Objects.equals(localAddress, p.localAddress);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(connectTimeout, readTimeout, writeTimeout, tcpNoDelay, keepAlive, keepAliveIdle,
+                keepAliveInterval, keepAliveCount, sendBufferSize, receiveBufferSize, localAddress);
+    }
+
+    @Override
     public String toString() {
         return "SocketPolicy{connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
+                + ", writeTimeout=" + writeTimeout
                 + ", tcpNoDelay=" + tcpNoDelay + ", keepAlive=" + keepAlive
                 + ", keepAliveIdle=" + keepAliveIdle + ", keepAliveInterval=" + keepAliveInterval
                 + ", keepAliveCount=" + keepAliveCount + ", sendBufferSize=" + sendBufferSize
@@ -172,6 +201,7 @@ public final class SocketPolicy {
     public static final class Builder {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+        private Duration writeTimeout = Duration.ZERO;
         private boolean tcpNoDelay = true;
         private boolean keepAlive = true;
         private Duration keepAliveIdle = DEFAULT_KEEPALIVE_IDLE;
@@ -187,6 +217,7 @@ public final class SocketPolicy {
         private Builder(SocketPolicy p) {
             connectTimeout = p.connectTimeout;
             readTimeout = p.readTimeout;
+            writeTimeout = p.writeTimeout;
             tcpNoDelay = p.tcpNoDelay;
             keepAlive = p.keepAlive;
             keepAliveIdle = p.keepAliveIdle;
@@ -197,15 +228,27 @@ public final class SocketPolicy {
             localAddress = p.localAddress;
         }
 
-        /** @param value greater than 0, at most {@link Integer#MAX_VALUE} ms; default 5 s @return this */
+        /** @param value at least 1 ms, at most {@link Integer#MAX_VALUE} ms; default 5 s @return this */
         public Builder connectTimeout(Duration value) {
-            connectTimeout = millisOrLess("connectTimeout", Checks.positive("connectTimeout", value));
+            connectTimeout = millisOrLess("connectTimeout",
+                    Checks.zeroOrAtLeastOneMilli("connectTimeout", Checks.positive("connectTimeout", value)));
             return this;
         }
 
-        /** @param value zero (wait forever) or more; default 30 s @return this */
+        /** @param value zero (wait forever), or 1 ms to {@link Integer#MAX_VALUE} ms; default 30 s @return this */
         public Builder readTimeout(Duration value) {
-            readTimeout = millisOrLess("readTimeout", Checks.notNegative("readTimeout", value));
+            readTimeout = millisOrLess("readTimeout",
+                    Checks.zeroOrAtLeastOneMilli("readTimeout", Checks.notNegative("readTimeout", value)));
+            return this;
+        }
+
+        /**
+         * @param value zero (no bound, the default), or at least 1 ms and at most {@link Integer#MAX_VALUE} ms
+         * @return this
+         */
+        public Builder writeTimeout(Duration value) {
+            writeTimeout = millisOrLess("writeTimeout",
+                    Checks.zeroOrAtLeastOneMilli("writeTimeout", Checks.notNegative("writeTimeout", value)));
             return this;
         }
 
@@ -221,13 +264,13 @@ public final class SocketPolicy {
             return this;
         }
 
-        /** @param value at least 1 s, whole seconds (rounded down); default 60 s @return this */
+        /** @param value 1 to 32,767 s, whole seconds (rounded down); default 60 s @return this */
         public Builder keepAliveIdle(Duration value) {
             keepAliveIdle = Duration.ofSeconds(Checks.atLeastOneSecond("keepAliveIdle", value).getSeconds());
             return this;
         }
 
-        /** @param value at least 1 s, whole seconds (rounded down); default 10 s @return this */
+        /** @param value 1 to 32,767 s, whole seconds (rounded down); default 10 s @return this */
         public Builder keepAliveInterval(Duration value) {
             keepAliveInterval = Duration.ofSeconds(Checks.atLeastOneSecond("keepAliveInterval", value).getSeconds());
             return this;

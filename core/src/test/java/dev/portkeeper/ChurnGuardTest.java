@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class ChurnGuardTest {
     /** A budget whose sustainable open rate the test sets; negative means no pressure. */
-    static final class FixedBudget implements PortBudgetSignal {
+    static final class FixedBudget implements PortBudget {
         volatile double rate = -1;
         final RecordingListener ledger = new RecordingListener();
 
@@ -31,8 +31,13 @@ class ChurnGuardTest {
         }
 
         @Override
-        public PoolListener poolListener() {
-            return ledger;
+        public void connectionOpened(ConnectionInfo connection) {
+            ledger.connectionOpened(connection);
+        }
+
+        @Override
+        public void connectionClosed(ConnectionClosed event) {
+            ledger.connectionClosed(event);
         }
     }
 
@@ -91,7 +96,7 @@ class ChurnGuardTest {
             ticker.advance(Duration.ofSeconds(2));
         }
         assertThat(server.accepted()).as("without pressure, lifetime churns as configured").isEqualTo(6);
-        assertThat(budget.ledger.closedWith(CloseReason.EXPIRED)).isEqualTo(5);
+        assertThat(budget.ledger.closedWith(ConnectionClosed.Reason.EXPIRED)).isEqualTo(5);
     }
 
     @Test
@@ -144,13 +149,13 @@ class ChurnGuardTest {
         budget.rate = -1;
         pool.engine().evictNow();
         assertThat(pool.stats().idle()).isZero();
-        assertThat(budget.ledger.closedWith(CloseReason.IDLE)).isEqualTo(1);
+        assertThat(budget.ledger.closedWith(ConnectionClosed.Reason.IDLE)).isEqualTo(1);
     }
 
     @Test
     void logOnlyChangesNothing() throws IOException {
         poolOnFakeTime(PoolSettings.custom().maxLifetime(Duration.ofSeconds(1)).lifetimeJitter(0)
-                .churnGuard(ChurnGuardMode.LOG_ONLY));
+                .churnGuard(PoolSettings.ChurnGuard.LOG_ONLY));
         budget.rate = 0;
         for (int i = 0; i < 5; i++) {
             request();
@@ -161,7 +166,7 @@ class ChurnGuardTest {
 
     @Test
     void offIgnoresTheBudget() throws IOException {
-        pool(PoolSettings.custom().churnGuard(ChurnGuardMode.OFF));
+        pool(PoolSettings.custom().churnGuard(PoolSettings.ChurnGuard.OFF));
         budget.rate = 0;
         request();
         assertThat(server.accepted()).isEqualTo(1);

@@ -3,8 +3,6 @@ package dev.portkeeper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.portkeeper.net.PeerCloseHook;
-import dev.portkeeper.net.PeerCloseHooks;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,29 +15,29 @@ class ClosePolicyTest {
     @Test
     void theDefaultIsGracefulWithoutAHook() {
         ClosePolicy p = ClosePolicy.ofDefaults();
-        assertThat(p.strategy()).isEqualTo(CloseStrategy.GRACEFUL);
+        assertThat(p.strategy()).isEqualTo(ClosePolicy.Strategy.GRACEFUL);
         assertThat(p.hook()).isEmpty();
         assertThat(p.peerCloseTimeout()).isEqualTo(Duration.ofMillis(200)).isEqualTo(ClosePolicy.DEFAULT_PEER_CLOSE_TIMEOUT);
         assertThat(ClosePolicy.graceful()).isSameAs(p);
-        assertThat(ClosePolicy.abortWhenIdle().strategy()).isEqualTo(CloseStrategy.ABORT_WHEN_IDLE);
+        assertThat(ClosePolicy.abortWhenIdle().strategy()).isEqualTo(ClosePolicy.Strategy.ABORT_WHEN_IDLE);
     }
 
     @Test
     void peerFirstNeedsAHookAndSaysHowToGiveOne() {
-        assertThatThrownBy(() -> ClosePolicy.custom().strategy(CloseStrategy.PEER_FIRST).build())
+        assertThatThrownBy(() -> ClosePolicy.custom().strategy(ClosePolicy.Strategy.PEER_FIRST).build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("PEER_FIRST needs a hook")
-                .hasMessageContaining("PeerCloseHooks.memcached()");
+                .hasMessageContaining("PeerCloseHook.memcached()");
         assertThatThrownBy(() -> ClosePolicy.peerFirst(null)).isInstanceOf(NullPointerException.class);
     }
 
     @Test
     void aHookWithAnotherStrategyIsRefusedRatherThanIgnored() {
-        assertThatThrownBy(() -> ClosePolicy.custom().hook(PeerCloseHooks.redis()).build())
+        assertThatThrownBy(() -> ClosePolicy.custom().hook(PeerCloseHook.redis()).build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("hook redis is only used by strategy PEER_FIRST, but the strategy is GRACEFUL");
-        ClosePolicy back = ClosePolicy.from(ClosePolicy.peerFirst(PeerCloseHooks.redis()))
-                .strategy(CloseStrategy.GRACEFUL).hook(null).build();
+        ClosePolicy back = ClosePolicy.from(ClosePolicy.peerFirst(PeerCloseHook.redis()))
+                .strategy(ClosePolicy.Strategy.GRACEFUL).hook(null).build();
         assertThat(back.hook()).isEmpty();
     }
 
@@ -49,33 +47,33 @@ class ClosePolicyTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("peerCloseTimeout must be greater than 0: PT0S");
         assertThatThrownBy(() -> ClosePolicy.custom().peerCloseTimeout(Duration.ofSeconds(11)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be at most 10 s");
-        ClosePolicy p = ClosePolicy.custom().strategy(CloseStrategy.PEER_FIRST).hook(PeerCloseHooks.memcached())
+        ClosePolicy p = ClosePolicy.custom().strategy(ClosePolicy.Strategy.PEER_FIRST).hook(PeerCloseHook.memcached())
                 .peerCloseTimeout(Duration.ofSeconds(10)).build();
         assertThat(p.peerCloseTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(p.toString()).isEqualTo("ClosePolicy{PEER_FIRST, hook=memcached, peerCloseTimeout=10000 ms}");
-        assertThat(ClosePolicy.from(p).build().hook()).contains(PeerCloseHooks.memcached());
+        assertThat(ClosePolicy.from(p).build().hook()).contains(PeerCloseHook.memcached());
     }
 
     @Test
     void theShippedHooksWriteTheTextProtocolsQuit() throws IOException {
-        assertThat(written(PeerCloseHooks.memcached())).isEqualTo("quit\r\n");
-        assertThat(written(PeerCloseHooks.redis())).isEqualTo("QUIT\r\n");
-        assertThat(PeerCloseHooks.memcached().name()).isEqualTo("memcached");
-        assertThat(PeerCloseHooks.redis().name()).isEqualTo("redis");
-        assertThat(PeerCloseHooks.redis().maxReplyBytes()).isEqualTo(PeerCloseHook.DEFAULT_MAX_REPLY_BYTES);
-        assertThat(PeerCloseHooks.redis().toString()).contains("QUIT\\r\\n");
+        assertThat(written(PeerCloseHook.memcached())).isEqualTo("quit\r\n");
+        assertThat(written(PeerCloseHook.redis())).isEqualTo("QUIT\r\n");
+        assertThat(PeerCloseHook.memcached().name()).isEqualTo("memcached");
+        assertThat(PeerCloseHook.redis().name()).isEqualTo("redis");
+        assertThat(PeerCloseHook.redis().maxReplyBytes()).isEqualTo(PeerCloseHook.DEFAULT_MAX_REPLY_BYTES);
+        assertThat(PeerCloseHook.redis().toString()).contains("QUIT\\r\\n");
     }
 
     @Test
     void aCustomHookIsCheckedAndCopiesItsRequest() throws IOException {
         byte[] request = "bye\n".getBytes(StandardCharsets.US_ASCII);
-        PeerCloseHook hook = PeerCloseHooks.of("line", request, 0);
+        PeerCloseHook hook = PeerCloseHook.of("line", request, 0);
         request[0] = 'X';
         assertThat(written(hook)).isEqualTo("bye\n");
         assertThat(hook.maxReplyBytes()).isZero();
-        assertThatThrownBy(() -> PeerCloseHooks.of("empty", new byte[0], 0))
+        assertThatThrownBy(() -> PeerCloseHook.of("empty", new byte[0], 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be empty");
-        assertThatThrownBy(() -> PeerCloseHooks.of("neg", request, -1))
+        assertThatThrownBy(() -> PeerCloseHook.of("neg", request, -1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxReplyBytes of hook neg");
     }
 
@@ -83,7 +81,7 @@ class ClosePolicyTest {
     void overridesApplyToTheirEndpointOnly() {
         Endpoint cache = Endpoint.of("127.0.0.1", 11211);
         Endpoint other = Endpoint.of("127.0.0.1", 80);
-        ClosePolicy memcached = ClosePolicy.peerFirst(PeerCloseHooks.memcached());
+        ClosePolicy memcached = ClosePolicy.peerFirst(PeerCloseHook.memcached());
         try (ConnectionPool pool = ConnectionPool.builder().closePolicy(ClosePolicy.abortWhenIdle())
                 .closePolicy(cache, memcached).build()) {
             assertThat(pool.closePolicy()).isSameAs(ClosePolicy.abortWhenIdle());

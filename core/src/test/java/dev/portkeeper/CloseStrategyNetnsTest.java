@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.portkeeper.kernel.Procfs;
-import dev.portkeeper.net.PeerCloseHooks;
 import dev.portkeeper.testing.Netns;
 import dev.portkeeper.testing.NetnsScenario;
 import dev.portkeeper.testing.RequiresNetns;
@@ -58,15 +57,15 @@ class CloseStrategyNetnsTest {
                         break;
                     case "peer-first":
                         server = LoopbackServer.start(LoopbackServer.answerThenClose("QUIT", "+OK\r\n"));
-                        policy = ClosePolicy.peerFirst(PeerCloseHooks.redis());
+                        policy = ClosePolicy.peerFirst(PeerCloseHook.redis());
                         break;
                     case "never-closes":
                         server = LoopbackServer.start(line -> line.equals("quit") ? "" : line + "\n");
-                        policy = ClosePolicy.peerFirst(PeerCloseHooks.memcached());
+                        policy = ClosePolicy.peerFirst(PeerCloseHook.memcached());
                         break;
                     case "memcached":
                         memcached = Memcached.start(MEMCACHED_PORT);
-                        policy = ClosePolicy.peerFirst(PeerCloseHooks.memcached());
+                        policy = ClosePolicy.peerFirst(PeerCloseHook.memcached());
                         break;
                     case "abort":
                         server = LoopbackServer.echo();
@@ -82,7 +81,7 @@ class CloseStrategyNetnsTest {
                 Endpoint endpoint = memcached != null ? memcached.endpoint() : server.endpoint();
                 PoolListener timing = new PoolListener() {
                     @Override
-                    public void connectionClosed(ConnectionInfo c, CloseReason reason, ClosedBy closedBy) {
+                    public void connectionClosed(ConnectionClosed event) {
                         closedAt.add(System.nanoTime());
                     }
                 };
@@ -109,10 +108,10 @@ class CloseStrategyNetnsTest {
                         : new InetSocketAddress("127.0.0.1", server.port());
                 r.putAll(TimeWaitSides.count(procfs, address, before));
                 r.put("closed", (long) events.closed.size());
-                r.put("closedLocal", events.closedBy(ClosedBy.LOCAL));
-                r.put("closedPeer", events.closedBy(ClosedBy.PEER));
-                r.put("closedReset", events.closedBy(ClosedBy.RESET));
-                for (CloseFallback why : CloseFallback.values()) {
+                r.put("closedLocal", events.closedBy(ConnectionClosed.TimeWait.LOCAL));
+                r.put("closedPeer", events.closedBy(ConnectionClosed.TimeWait.PEER));
+                r.put("closedReset", events.closedBy(ConnectionClosed.TimeWait.NONE));
+                for (ConnectionClosed.Fallback why : ConnectionClosed.Fallback.values()) {
                     r.put("fallback." + why, events.fallbacks.stream().filter(f -> f.why == why).count());
                 }
                 CloseStats stats = pool.closeStats();

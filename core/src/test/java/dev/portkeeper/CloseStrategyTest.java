@@ -3,8 +3,6 @@ package dev.portkeeper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.portkeeper.net.PeerCloseHook;
-import dev.portkeeper.net.PeerCloseHooks;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -68,8 +66,8 @@ class CloseStrategyTest {
         warm(pool, server, 3);
         pool.close();
         assertThat(events.closed).hasSize(3).allSatisfy(c -> {
-            assertThat(c.reason).isEqualTo(CloseReason.POOL_CLOSED);
-            assertThat(c.closedBy).isEqualTo(ClosedBy.LOCAL);
+            assertThat(c.reason).isEqualTo(ConnectionClosed.Reason.POOL_CLOSED);
+            assertThat(c.closedBy).isEqualTo(ConnectionClosed.TimeWait.LOCAL);
         });
         await().atMost(Duration.ofSeconds(10)).until(() -> server.endsOfStreamSeen() == 3);
         assertThat(server.receivedCount("quit")).isZero();
@@ -80,15 +78,15 @@ class CloseStrategyTest {
     @Test
     void peerFirstAsksThePeerToCloseAndHearsItsFinOnIdleEviction() throws IOException {
         LoopbackServer server = server(line -> line.equals("quit") ? null : line + "\n");
-        ConnectionPool pool = pool(ClosePolicy.peerFirst(PeerCloseHooks.memcached()),
+        ConnectionPool pool = pool(ClosePolicy.peerFirst(PeerCloseHook.memcached()),
                 PoolSettings.custom().idleTimeout(Duration.ofSeconds(10)));
         warm(pool, server, 3);
         ticker.advance(Duration.ofSeconds(11));
         pool.engine().evictNow();
         await().atMost(Duration.ofSeconds(10)).until(() -> events.closed.size() == 3);
         assertThat(events.closed).allSatisfy(c -> {
-            assertThat(c.reason).isEqualTo(CloseReason.IDLE);
-            assertThat(c.closedBy).as("the peer's FIN came first").isEqualTo(ClosedBy.PEER);
+            assertThat(c.reason).isEqualTo(ConnectionClosed.Reason.IDLE);
+            assertThat(c.closedBy).as("the peer's FIN came first").isEqualTo(ConnectionClosed.TimeWait.PEER);
         });
         assertThat(server.receivedCount("quit")).isEqualTo(3);
         assertThat(events.fallbacks).isEmpty();
@@ -99,10 +97,10 @@ class CloseStrategyTest {
     @Test
     void peerFirstWithRedisDrainsTheOkAndHearsTheFinOnPoolClose() throws IOException {
         LoopbackServer server = server(LoopbackServer.answerThenClose("QUIT", "+OK\r\n"));
-        ConnectionPool pool = pool(ClosePolicy.peerFirst(PeerCloseHooks.redis()));
+        ConnectionPool pool = pool(ClosePolicy.peerFirst(PeerCloseHook.redis()));
         warm(pool, server, 4);
         pool.close(); // waits for the FINs
-        assertThat(events.closed).hasSize(4).allSatisfy(c -> assertThat(c.closedBy).isEqualTo(ClosedBy.PEER));
+        assertThat(events.closed).hasSize(4).allSatisfy(c -> assertThat(c.closedBy).isEqualTo(ConnectionClosed.TimeWait.PEER));
         assertThat(server.receivedCount("QUIT")).isEqualTo(4);
         assertThat(server.resetsSeen()).as("the +OK was read, so our close was no reset").isZero();
         assertThat(events.fallbacks).isEmpty();
@@ -111,15 +109,15 @@ class CloseStrategyTest {
     @Test
     void peerFirstAppliesToAConnectionGivenBackInStepPastItsLifetime() throws IOException {
         LoopbackServer server = server(line -> line.equals("quit") ? null : line + "\n");
-        ConnectionPool pool = pool(ClosePolicy.peerFirst(PeerCloseHooks.memcached()),
+        ConnectionPool pool = pool(ClosePolicy.peerFirst(PeerCloseHook.memcached()),
                 PoolSettings.custom().maxLifetime(Duration.ofSeconds(60)).lifetimeJitter(0));
         try (PooledConnection c = pool.borrow(server.endpoint())) {
             Wire.request(c, "hi");
             ticker.advance(Duration.ofSeconds(61));
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> events.closed.size() == 1);
-        assertThat(events.closed.get(0).reason).isEqualTo(CloseReason.EXPIRED);
-        assertThat(events.closed.get(0).closedBy).isEqualTo(ClosedBy.PEER);
+        assertThat(events.closed.get(0).reason).isEqualTo(ConnectionClosed.Reason.EXPIRED);
+        assertThat(events.closed.get(0).closedBy).isEqualTo(ConnectionClosed.TimeWait.PEER);
         assertThat(server.receivedCount("quit")).isEqualTo(1);
     }
 
@@ -127,7 +125,7 @@ class CloseStrategyTest {
     void theCloseThreadEndsWhenNoCloseComesAndStartsAgainForTheNext() throws IOException {
         LoopbackServer server = server(line -> line.equals("quit") ? null : line + "\n");
         ConnectionPool pool = ConnectionPool.builder().name("close-thread").listener(events).ticker(ticker)
-                .closePolicy(ClosePolicy.peerFirst(PeerCloseHooks.memcached()))
+                .closePolicy(ClosePolicy.peerFirst(PeerCloseHook.memcached()))
                 .settings(PoolSettings.custom().evictionInterval(NEVER).build()).build();
         toClose.add(0, pool);
         for (int round = 1; round <= 2; round++) {
@@ -141,7 +139,7 @@ class CloseStrategyTest {
             pool.engine().evictNow();
             int closedBefore = 2 * round - 1;
             long peerClosed = round;
-            await().atMost(Duration.ofSeconds(10)).until(() -> events.closedBy(ClosedBy.PEER) == peerClosed);
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.closedBy(ConnectionClosed.TimeWait.PEER) == peerClosed);
             assertThat(events.closed).hasSize(closedBefore + 1);
             await().atMost(Duration.ofSeconds(10)).until(() -> closeThreads() == 0);
         }
@@ -156,8 +154,8 @@ class CloseStrategyTest {
     @Test
     void peerFirstFallsBackWhenThePeerNeverClosesCountsItAndTellsListenersFirst() throws IOException {
         LoopbackServer server = server(line -> line.equals("quit") ? "" : line + "\n"); // ignores quit
-        ConnectionPool pool = pool(ClosePolicy.custom().strategy(CloseStrategy.PEER_FIRST)
-                .hook(PeerCloseHooks.memcached()).peerCloseTimeout(Duration.ofMillis(100)).build());
+        ConnectionPool pool = pool(ClosePolicy.custom().strategy(ClosePolicy.Strategy.PEER_FIRST)
+                .hook(PeerCloseHook.memcached()).peerCloseTimeout(Duration.ofMillis(100)).build());
         warm(pool, server, 2);
         long start = System.nanoTime();
         pool.close(); // returns once the bounded wait is over
@@ -165,10 +163,10 @@ class CloseStrategyTest {
         System.out.println("pool.close() with two peers that never close (peerCloseTimeout 100 ms) took " + tookMs + " ms");
         assertThat(server.receivedCount("quit")).isEqualTo(2);
         assertThat(events.fallbacks).hasSize(2).allSatisfy(f -> {
-            assertThat(f.strategy).isEqualTo(CloseStrategy.PEER_FIRST);
-            assertThat(f.why).isEqualTo(CloseFallback.PEER_DID_NOT_CLOSE);
+            assertThat(f.strategy).isEqualTo(ClosePolicy.Strategy.PEER_FIRST);
+            assertThat(f.why).isEqualTo(ConnectionClosed.Fallback.PEER_DID_NOT_CLOSE);
         });
-        assertThat(events.closed).hasSize(2).allSatisfy(c -> assertThat(c.closedBy).isEqualTo(ClosedBy.LOCAL));
+        assertThat(events.closed).hasSize(2).allSatisfy(c -> assertThat(c.closedBy).isEqualTo(ConnectionClosed.TimeWait.LOCAL));
         long id = events.closed.get(0).connection.id();
         assertThat(events.order).containsSubsequence("fallback #" + id, "closed #" + id);
         CloseStats stats = pool.closeStats();
@@ -181,12 +179,12 @@ class CloseStrategyTest {
     @Test
     void peerFirstFallsBackWhenThePeerAnswersMoreThanTheHookAllows() throws IOException {
         LoopbackServer server = server(line -> line.equals("bye") ? "a long goodbye\n" : line + "\n");
-        PeerCloseHook hook = PeerCloseHooks.of("bye", "bye\n".getBytes(), 4);
+        PeerCloseHook hook = PeerCloseHook.of("bye", "bye\n".getBytes(), 4);
         ConnectionPool pool = pool(ClosePolicy.peerFirst(hook));
         warm(pool, server, 1);
         pool.close();
-        assertThat(events.fallbacks).singleElement().satisfies(f -> assertThat(f.why).isEqualTo(CloseFallback.UNEXPECTED_REPLY));
-        assertThat(events.closed).singleElement().satisfies(c -> assertThat(c.closedBy).isNotEqualTo(ClosedBy.PEER));
+        assertThat(events.fallbacks).singleElement().satisfies(f -> assertThat(f.why).isEqualTo(ConnectionClosed.Fallback.UNEXPECTED_REPLY));
+        assertThat(events.closed).singleElement().satisfies(c -> assertThat(c.closedBy).isNotEqualTo(ConnectionClosed.TimeWait.PEER));
     }
 
     @Test
@@ -206,8 +204,8 @@ class CloseStrategyTest {
         ConnectionPool pool = pool(ClosePolicy.peerFirst(failing));
         warm(pool, server, 1);
         pool.close();
-        assertThat(events.fallbacks).singleElement().satisfies(f -> assertThat(f.why).isEqualTo(CloseFallback.REQUEST_FAILED));
-        assertThat(events.closed).singleElement().satisfies(c -> assertThat(c.closedBy).isEqualTo(ClosedBy.LOCAL));
+        assertThat(events.fallbacks).singleElement().satisfies(f -> assertThat(f.why).isEqualTo(ConnectionClosed.Fallback.REQUEST_FAILED));
+        assertThat(events.closed).singleElement().satisfies(c -> assertThat(c.closedBy).isEqualTo(ConnectionClosed.TimeWait.LOCAL));
         assertThat(pool.closeStats().peerCloseFallbacks()).isEqualTo(1);
     }
 
@@ -215,18 +213,18 @@ class CloseStrategyTest {
     void peerFirstNeverWritesIntoAnInvalidatedConnection() throws IOException {
         // Silent until the command is complete, as memcached is: nothing arrives unread to turn our close into a reset.
         LoopbackServer server = server(line -> line.equals("quit") ? null : line.startsWith("set") ? "" : line + "\n");
-        ConnectionPool pool = pool(ClosePolicy.peerFirst(PeerCloseHooks.memcached()));
+        ConnectionPool pool = pool(ClosePolicy.peerFirst(PeerCloseHook.memcached()));
         PooledConnection c = pool.borrow(server.endpoint());
         // A half-written command: "quit\r\n" now could be read by a server as the rest of it.
         c.output().write("set k 0 0 4\r\n".getBytes());
         c.invalidate();
         assertThat(events.fallbacks).singleElement().satisfies(f -> {
-            assertThat(f.strategy).isEqualTo(CloseStrategy.PEER_FIRST);
-            assertThat(f.why).isEqualTo(CloseFallback.NOT_IDLE);
+            assertThat(f.strategy).isEqualTo(ClosePolicy.Strategy.PEER_FIRST);
+            assertThat(f.why).isEqualTo(ConnectionClosed.Fallback.NOT_IDLE);
         });
         assertThat(events.closed).singleElement().satisfies(e -> {
-            assertThat(e.reason).isEqualTo(CloseReason.INVALIDATED);
-            assertThat(e.closedBy).isEqualTo(ClosedBy.LOCAL);
+            assertThat(e.reason).isEqualTo(ConnectionClosed.Reason.INVALIDATED);
+            assertThat(e.closedBy).isEqualTo(ConnectionClosed.TimeWait.LOCAL);
         });
         await().atMost(Duration.ofSeconds(10)).until(() -> server.endsOfStreamSeen() == 1);
         assertThat(server.receivedCount("quit")).isZero();
@@ -235,7 +233,7 @@ class CloseStrategyTest {
     @Test
     void peerFirstOnAConnectionThePeerAlreadyClosedSendsNothingAndIsNoFallback() throws IOException {
         LoopbackServer server = server(LoopbackServer.ECHO);
-        ConnectionPool pool = pool(ClosePolicy.peerFirst(PeerCloseHooks.memcached()),
+        ConnectionPool pool = pool(ClosePolicy.peerFirst(PeerCloseHook.memcached()),
                 PoolSettings.custom().idleTimeout(Duration.ofSeconds(10)));
         warm(pool, server, 1);
         server.closeAccepted();
@@ -245,7 +243,7 @@ class CloseStrategyTest {
             pool.engine().evictNow();
             return events.closed.size() == 1;
         });
-        assertThat(events.closed.get(0).closedBy).isEqualTo(ClosedBy.PEER);
+        assertThat(events.closed.get(0).closedBy).isEqualTo(ConnectionClosed.TimeWait.PEER);
         assertThat(events.fallbacks).isEmpty();
         assertThat(server.receivedCount("quit")).isZero();
     }
@@ -258,8 +256,8 @@ class CloseStrategyTest {
         ticker.advance(Duration.ofSeconds(11));
         pool.engine().evictNow();
         assertThat(events.closed).hasSize(3).allSatisfy(c -> {
-            assertThat(c.reason).isEqualTo(CloseReason.IDLE);
-            assertThat(c.closedBy).isEqualTo(ClosedBy.RESET);
+            assertThat(c.reason).isEqualTo(ConnectionClosed.Reason.IDLE);
+            assertThat(c.closedBy).isEqualTo(ConnectionClosed.TimeWait.NONE);
         });
         await().atMost(Duration.ofSeconds(10)).until(() -> server.resetsSeen() == 3);
         assertThat(events.fallbacks).isEmpty();
@@ -273,8 +271,8 @@ class CloseStrategyTest {
         PooledConnection c = pool.borrow(server.endpoint());
         Wire.request(c, "hi");
         c.invalidate();
-        assertThat(events.fallbacks).singleElement().satisfies(f -> assertThat(f.why).isEqualTo(CloseFallback.NOT_IDLE));
-        assertThat(events.closed).singleElement().satisfies(e -> assertThat(e.closedBy).isEqualTo(ClosedBy.LOCAL));
+        assertThat(events.fallbacks).singleElement().satisfies(f -> assertThat(f.why).isEqualTo(ConnectionClosed.Fallback.NOT_IDLE));
+        assertThat(events.closed).singleElement().satisfies(e -> assertThat(e.closedBy).isEqualTo(ConnectionClosed.TimeWait.LOCAL));
         await().atMost(Duration.ofSeconds(10)).until(() -> server.endsOfStreamSeen() == 1);
         assertThat(server.resetsSeen()).isZero();
         assertThat(pool.closeStats().abortFallbacks()).isEqualTo(1);
@@ -294,11 +292,11 @@ class CloseStrategyTest {
                     .contains("ABORT_WHEN_IDLE is not applied");
         }
         assertThat(events.fallbacks).singleElement().satisfies(f -> {
-            assertThat(f.strategy).isEqualTo(CloseStrategy.ABORT_WHEN_IDLE);
-            assertThat(f.why).isEqualTo(CloseFallback.UNREAD_BYTES);
+            assertThat(f.strategy).isEqualTo(ClosePolicy.Strategy.ABORT_WHEN_IDLE);
+            assertThat(f.why).isEqualTo(ConnectionClosed.Fallback.UNREAD_BYTES);
         });
         // The kernel's own answer to a close with unread bytes (RFC 1122): a reset, reported as such.
-        assertThat(events.closed).singleElement().satisfies(e -> assertThat(e.closedBy).isEqualTo(ClosedBy.RESET));
+        assertThat(events.closed).singleElement().satisfies(e -> assertThat(e.closedBy).isEqualTo(ConnectionClosed.TimeWait.NONE));
         assertThat(pool.closeStats().abortFallbacks()).isEqualTo(1);
     }
 }

@@ -82,9 +82,9 @@ class CloseWaitTest {
             assertThat(Wire.request(c, "after")).isEqualTo("after");
             assertThat(c.useCount()).as("a new connection, not a dead one").isEqualTo(1);
         }
-        assertThat(events.closedWith(CloseReason.PEER_CLOSED)).as("all three dead idle ones were closed")
+        assertThat(events.closedWith(ConnectionClosed.Reason.PEER_CLOSED)).as("all three dead idle ones were closed")
                 .isEqualTo(3);
-        assertThat(events.closed).allSatisfy(c -> assertThat(c.closedBy).isEqualTo(ClosedBy.PEER));
+        assertThat(events.closed).allSatisfy(c -> assertThat(c.closedBy).isEqualTo(ConnectionClosed.TimeWait.PEER));
         assertThat(ownSockets(TcpState.CLOSE_WAIT)).isEmpty();
         assertThat(ownSockets(TcpState.ESTABLISHED)).hasSize(1);
     }
@@ -95,7 +95,7 @@ class CloseWaitTest {
                 .settings(PoolSettings.custom().evictionInterval(Duration.ofMillis(100)).build()).build();
         warmUp(2);
         server.closeAccepted();
-        await().atMost(Duration.ofSeconds(10)).until(() -> events.closedWith(CloseReason.PEER_CLOSED) == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.closedWith(ConnectionClosed.Reason.PEER_CLOSED) == 2);
         assertThat(ownSockets(TcpState.CLOSE_WAIT)).isEmpty();
         assertThat(pool.stats().total()).isZero();
     }

@@ -96,7 +96,7 @@ class ConnectionPoolTest {
                 }
 
                 @Override
-                public void connectionClosed(ConnectionInfo c, CloseReason reason, ClosedBy closedBy) {
+                public void connectionClosed(ConnectionClosed event) {
                     open.decrementAndGet();
                 }
             };
@@ -130,8 +130,8 @@ class ConnectionPoolTest {
                     .isInstanceOf(AcquireTimeoutException.class)
                     .hasMessageContaining("Connection to " + server.endpoint() + " is not available")
                     .hasMessageContaining("timed out after 50 ms")
-                    .hasMessageContaining("endpoint: total=1, active=1, idle=0, waiting=0, max=1")
-                    .hasMessageContaining("pool: total=1, active=1, idle=0, waiting=0, max=64")
+                    .hasMessageContaining("endpoint: total=1, active=1, idle=0, pending=0, waiting=0, max=1")
+                    .hasMessageContaining("pool: total=1, active=1, idle=0, pending=0, waiting=0, max=64")
                     .hasMessageContaining("leakDetectionThreshold")
                     .satisfies(e -> {
                         AcquireTimeoutException a = (AcquireTimeoutException) e;
@@ -176,8 +176,8 @@ class ConnectionPoolTest {
         }
         assertThat(pool.stats().total()).isZero();
         assertThat(events.closed).singleElement().satisfies(c -> {
-            assertThat(c.reason).isEqualTo(CloseReason.PEER_CLOSED);
-            assertThat(c.closedBy).isEqualTo(ClosedBy.PEER);
+            assertThat(c.reason).isEqualTo(ConnectionClosed.Reason.PEER_CLOSED);
+            assertThat(c.closedBy).isEqualTo(ConnectionClosed.TimeWait.PEER);
         });
     }
 
@@ -191,8 +191,8 @@ class ConnectionPoolTest {
             assertThatThrownBy(() -> Wire.request(c, "no answer")).isInstanceOf(java.net.SocketTimeoutException.class);
             assertThat(c.isBroken()).isTrue();
         }
-        assertThat(events.closedWith(CloseReason.BROKEN)).isEqualTo(1);
-        assertThat(events.closed.get(0).closedBy).isEqualTo(ClosedBy.LOCAL);
+        assertThat(events.closedWith(ConnectionClosed.Reason.BROKEN)).isEqualTo(1);
+        assertThat(events.closed.get(0).closedBy).isEqualTo(ConnectionClosed.TimeWait.LOCAL);
     }
 
     @Test
@@ -211,8 +211,8 @@ class ConnectionPoolTest {
         }
         assertThat(events.opened).hasSize(2);
         assertThat(events.closed).singleElement().satisfies(c -> {
-            assertThat(c.reason).isEqualTo(CloseReason.STRAY_BYTES);
-            assertThat(c.closedBy).isEqualTo(ClosedBy.RESET);
+            assertThat(c.reason).isEqualTo(ConnectionClosed.Reason.STRAY_BYTES);
+            assertThat(c.closedBy).isEqualTo(ConnectionClosed.TimeWait.NONE);
         });
     }
 
@@ -223,8 +223,8 @@ class ConnectionPoolTest {
         Wire.request(c, "x");
         c.invalidate();
         c.close();
-        assertThat(events.closedWith(CloseReason.INVALIDATED)).isEqualTo(1);
-        assertThat(events.closed.get(0).closedBy).isEqualTo(ClosedBy.LOCAL);
+        assertThat(events.closedWith(ConnectionClosed.Reason.INVALIDATED)).isEqualTo(1);
+        assertThat(events.closed.get(0).closedBy).isEqualTo(ConnectionClosed.TimeWait.LOCAL);
         assertThatThrownBy(() -> c.output().write(1)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("already given back");
         assertThat(pool.stats().total()).isZero();
@@ -247,15 +247,19 @@ class ConnectionPoolTest {
     }
 
     @Test
-    void closedPoolRefusesBorrowsAndClosesReturnedConnections() throws IOException {
+    void closedPoolRefusesBorrowsAndClosesBorrowedConnectionsToo() throws IOException {
         ConnectionPool pool = pool(PoolSettings.ofDefaults());
         PooledConnection idle = pool.borrow(server.endpoint());
         PooledConnection held = pool.borrow(server.endpoint());
         idle.close();
         pool.close();
-        assertThat(events.closedWith(CloseReason.POOL_CLOSED)).isEqualTo(1);
+        assertThat(events.closedWith(ConnectionClosed.Reason.POOL_CLOSED)).as("the idle one and the borrowed one")
+                .isEqualTo(2);
+        assertThat(events.leaks).singleElement().satisfies(r -> assertThat(r.atPoolClose()).isTrue());
+        assertThatThrownBy(() -> held.output().write(1)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed by the pool");
         held.close();
-        assertThat(events.closedWith(CloseReason.POOL_CLOSED)).isEqualTo(2);
+        assertThat(events.closedWith(ConnectionClosed.Reason.POOL_CLOSED)).isEqualTo(2);
         assertThatThrownBy(() -> pool.borrow(server.endpoint()))
                 .isInstanceOf(PoolClosedException.class)
                 .hasMessageContaining("Pool test is closed");
@@ -280,7 +284,7 @@ class ConnectionPoolTest {
             }
 
             @Override
-            public void connectionClosed(ConnectionInfo c, CloseReason r, ClosedBy b) {
+            public void connectionClosed(ConnectionClosed event) {
                 throw new IllegalStateException("boom");
             }
         };

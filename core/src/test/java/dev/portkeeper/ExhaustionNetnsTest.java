@@ -140,7 +140,7 @@ class ExhaustionNetnsTest {
                     PortBudgetMonitor monitor = monitor(alerts, start);
                     ConnectionPool pool = ConnectionPool.builder().name("short").portBudget(monitor)
                             .settings(PoolSettings.custom().maxLifetime(Duration.ofMillis(1)).lifetimeJitter(0)
-                                    .churnGuard(ChurnGuardMode.OFF).build()).build()) {
+                                    .churnGuard(PoolSettings.ChurnGuard.OFF).build()).build()) {
                 int done = 0;
                 for (int i = 0; i < MAX_REQUESTS && System.nanoTime() - start < MAX_NANOS; i++) {
                     pace(start, i);

@@ -263,8 +263,8 @@ class KeepAliveNetnsTest {
         HashMap<String, String> r = Netns.builder().timeout(Duration.ofSeconds(120)).build().run(HalfOpenPeer.class);
         System.out.println("half-open peer: " + r);
         assertThat(r.get("peerEstablishedBeforeCut")).isEqualTo("1");
-        assertThat(r.get("closeReason")).isEqualTo(CloseReason.BROKEN.name());
-        assertThat(r.get("closedBy")).as("no FIN from either side").isEqualTo(ClosedBy.RESET.name());
+        assertThat(r.get("closeReason")).isEqualTo(ConnectionClosed.Reason.BROKEN.name());
+        assertThat(r.get("closedBy")).as("no FIN from either side").isEqualTo(ConnectionClosed.TimeWait.NONE.name());
         assertThat(r.get("idleAfterDetection")).isEqualTo("0");
         assertThat(r.get("clientSocketsLeft")).as("the kernel holds no socket toward the dead peer").isEqualTo("0");
         assertThat(r.get("peerEstablishedAfterCut")).as("the peer still thinks it is connected: half-open").isEqualTo("1");

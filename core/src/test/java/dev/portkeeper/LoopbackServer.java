@@ -62,6 +62,8 @@ final class LoopbackServer implements AutoCloseable {
     private final AtomicInteger endsOfStream = new AtomicInteger();
     private final List<String> received = new CopyOnWriteArrayList<>();
     private volatile Behaviour behaviour;
+    private volatile boolean silent;
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
     private LoopbackServer(Behaviour behaviour, int port) throws IOException {
         this.behaviour = behaviour;
@@ -82,6 +84,13 @@ final class LoopbackServer implements AutoCloseable {
 
     static LoopbackServer echo() throws IOException {
         return start(ECHO);
+    }
+
+    /** Accepts and then neither reads nor writes: a peer that never reads, or never answers. */
+    static LoopbackServer silent() throws IOException {
+        LoopbackServer s = new LoopbackServer(ECHO, 0);
+        s.silent = true;
+        return s;
     }
 
     Endpoint endpoint() {
@@ -136,6 +145,14 @@ final class LoopbackServer implements AutoCloseable {
     }
 
     private void serve(Socket s) {
+        if (silent) {
+            try {
+                closed.await(); // hold the connection without reading it until the server closes
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
         try (s; BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))) {
             OutputStream out = s.getOutputStream();
             String line;
@@ -165,6 +182,7 @@ final class LoopbackServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        closed.countDown();
         server.close();
         closeAccepted();
         threads.shutdownNow();

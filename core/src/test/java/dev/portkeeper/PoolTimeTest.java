@@ -73,8 +73,8 @@ class PoolTimeTest {
         ticker.advance(Duration.ofSeconds(25));
         pool.engine().evictNow();
         assertThat(pool.stats().idle()).as("all expired at max").isZero();
-        assertThat(events.closedWith(CloseReason.EXPIRED)).isEqualTo(20);
-        assertThat(events.closed).allSatisfy(c -> assertThat(c.closedBy).isEqualTo(ClosedBy.LOCAL));
+        assertThat(events.closedWith(ConnectionClosed.Reason.EXPIRED)).isEqualTo(20);
+        assertThat(events.closed).allSatisfy(c -> assertThat(c.closedBy).isEqualTo(ConnectionClosed.TimeWait.LOCAL));
     }
 
     @Test
@@ -85,7 +85,7 @@ class PoolTimeTest {
         ticker.advance(Duration.ofSeconds(11));
         assertThat(c.age()).isEqualTo(Duration.ofSeconds(11));
         c.close();
-        assertThat(events.closedWith(CloseReason.EXPIRED)).isEqualTo(1);
+        assertThat(events.closedWith(ConnectionClosed.Reason.EXPIRED)).isEqualTo(1);
         assertThat(pool.stats().total()).isZero();
 
         openIdle(1);
@@ -93,7 +93,7 @@ class PoolTimeTest {
         try (PooledConnection fresh = pool.borrow(server.endpoint())) {
             assertThat(fresh.useCount()).as("the expired idle one was replaced on borrow").isEqualTo(1);
         }
-        assertThat(events.closedWith(CloseReason.EXPIRED)).isEqualTo(2);
+        assertThat(events.closedWith(ConnectionClosed.Reason.EXPIRED)).isEqualTo(2);
     }
 
     @Test
@@ -108,7 +108,7 @@ class PoolTimeTest {
         ticker.advance(Duration.ofSeconds(2));
         pool.engine().evictNow();
         assertThat(pool.stats().idle()).as("minIdlePerEndpoint keeps one").isEqualTo(1);
-        assertThat(events.closedWith(CloseReason.IDLE)).isEqualTo(2);
+        assertThat(events.closedWith(ConnectionClosed.Reason.IDLE)).isEqualTo(2);
     }
 
     @Test

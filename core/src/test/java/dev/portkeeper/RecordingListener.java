@@ -9,10 +9,10 @@ final class RecordingListener implements PoolListener {
     /** One close event. */
     static final class Closed {
         final ConnectionInfo connection;
-        final CloseReason reason;
-        final ClosedBy closedBy;
+        final ConnectionClosed.Reason reason;
+        final ConnectionClosed.TimeWait closedBy;
 
-        Closed(ConnectionInfo connection, CloseReason reason, ClosedBy closedBy) {
+        Closed(ConnectionInfo connection, ConnectionClosed.Reason reason, ConnectionClosed.TimeWait closedBy) {
             this.connection = connection;
             this.reason = reason;
             this.closedBy = closedBy;
@@ -37,10 +37,10 @@ final class RecordingListener implements PoolListener {
     /** One close-strategy fallback. */
     static final class Fallback {
         final ConnectionInfo connection;
-        final CloseStrategy strategy;
-        final CloseFallback why;
+        final ClosePolicy.Strategy strategy;
+        final ConnectionClosed.Fallback why;
 
-        Fallback(ConnectionInfo connection, CloseStrategy strategy, CloseFallback why) {
+        Fallback(ConnectionInfo connection, ClosePolicy.Strategy strategy, ConnectionClosed.Fallback why) {
             this.connection = connection;
             this.strategy = strategy;
             this.why = why;
@@ -57,19 +57,21 @@ final class RecordingListener implements PoolListener {
         opened.add(connection);
     }
 
+    final List<ConnectionClosed> events = new CopyOnWriteArrayList<>();
+
     @Override
-    public void connectionClosed(ConnectionInfo connection, CloseReason reason, ClosedBy closedBy) {
-        closed.add(new Closed(connection, reason, closedBy));
+    public void connectionClosed(ConnectionClosed event) {
+        ConnectionInfo connection = event.connection();
+        events.add(event);
+        if (event.fallback() != null) {
+            fallbacks.add(new Fallback(connection, event.strategy(), event.fallback()));
+            order.add("fallback #" + connection.id());
+        }
+        closed.add(new Closed(connection, event.reason(), event.timeWait()));
         order.add("closed #" + connection.id());
     }
 
-    @Override
-    public void closeFallback(ConnectionInfo connection, CloseStrategy strategy, CloseFallback why) {
-        fallbacks.add(new Fallback(connection, strategy, why));
-        order.add("fallback #" + connection.id());
-    }
-
-    long closedBy(ClosedBy by) {
+    long closedBy(ConnectionClosed.TimeWait by) {
         return closed.stream().filter(c -> c.closedBy == by).count();
     }
 
@@ -93,7 +95,7 @@ final class RecordingListener implements PoolListener {
         leaks.add(report);
     }
 
-    long closedWith(CloseReason reason) {
+    long closedWith(ConnectionClosed.Reason reason) {
         return closed.stream().filter(c -> c.reason == reason).count();
     }
 }

@@ -98,4 +98,53 @@ class SettingsTest {
         assertThatThrownBy(() -> Endpoint.of(" ", 80)).hasMessage("host must not be blank: ' '");
         assertThatThrownBy(() -> Endpoint.of("a", 0)).hasMessage("port must be between 1 and 65535: 0");
     }
+
+    @Test
+    void valuesThePoolCouldNotUseAreRejectedAtBuildNamingTheFieldAndTheRange() {
+        Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+        assertThatThrownBy(() -> PoolSettings.custom().maxLifetime(forever))
+                .hasMessageStartingWith("maxLifetime must be at most 365 days");
+        assertThatThrownBy(() -> PoolSettings.custom().idleTimeout(forever))
+                .hasMessageStartingWith("idleTimeout must be at most 365 days");
+        assertThatThrownBy(() -> PoolSettings.custom().evictionInterval(forever))
+                .hasMessageStartingWith("evictionInterval must be at most 1 day");
+        assertThatThrownBy(() -> PoolSettings.custom().leakDetectionThreshold(forever))
+                .hasMessageStartingWith("leakDetectionThreshold must be at most 365 days");
+        assertThatThrownBy(() -> PoolSettings.custom().acquireTimeout(Duration.ofDays(365L * 300)))
+                .hasMessageStartingWith("acquireTimeout must be at most 1 day");
+        assertThatThrownBy(() -> PoolSettings.custom().evictionInterval(Duration.ofNanos(999_999)))
+                .hasMessageStartingWith("evictionInterval must be at least 1 ms");
+        assertThatThrownBy(() -> PoolSettings.custom().maxTotal(1_000_001))
+                .hasMessage("maxTotal must be at most 1000000: 1000001");
+        assertThat(PoolSettings.custom().maxLifetime(Duration.ofDays(365)).idleTimeout(Duration.ofDays(365))
+                .evictionInterval(Duration.ofMillis(1)).acquireTimeout(Duration.ofDays(1)).build()).isNotNull();
+
+        assertThatThrownBy(() -> SocketPolicy.custom().keepAliveIdle(Duration.ofSeconds(32_768)))
+                .hasMessageStartingWith("keepAliveIdle must be at most 32767 s");
+        assertThatThrownBy(() -> SocketPolicy.custom().keepAliveInterval(Duration.ofSeconds(40_000)))
+                .hasMessageStartingWith("keepAliveInterval must be at most 32767 s");
+        assertThat(SocketPolicy.custom().keepAliveIdle(Duration.ofSeconds(32_767)).build().keepAliveIdle())
+                .isEqualTo(Duration.ofSeconds(32_767));
+        assertThatThrownBy(() -> SocketPolicy.custom().connectTimeout(Duration.ofNanos(500_000)))
+                .hasMessageStartingWith("connectTimeout must be 0 or at least 1 ms");
+        assertThatThrownBy(() -> SocketPolicy.custom().readTimeout(Duration.ofNanos(1)))
+                .hasMessageStartingWith("readTimeout must be 0 or at least 1 ms");
+        assertThatThrownBy(() -> SocketPolicy.custom().writeTimeout(Duration.ofNanos(1)))
+                .hasMessageStartingWith("writeTimeout must be 0 or at least 1 ms");
+    }
+
+    @Test
+    void endpointsValidateTheirHostSyntax() {
+        assertThatThrownBy(() -> Endpoint.of("[", 80)).hasMessageContaining("'['");
+        assertThatThrownBy(() -> Endpoint.of("a b", 80)).hasMessageContaining("not a valid host name");
+        assertThatThrownBy(() -> Endpoint.of("host:8080", 80)).hasMessageContaining("give the port separately");
+        assertThatThrownBy(() -> Endpoint.of("a\u0000b", 80)).hasMessageContaining("a\\u0000b");
+        assertThatThrownBy(() -> Endpoint.of("-leading", 80)).hasMessageContaining("not a valid host name");
+        assertThatThrownBy(() -> Endpoint.of("x".repeat(64) + ".example", 80)).hasMessageContaining("63");
+        assertThat(Endpoint.of("[::1]", 80)).hasToString("[::1]:80");
+        assertThat(Endpoint.of("::ffff:127.0.0.1", 80).host()).isEqualTo("::ffff:127.0.0.1");
+        assertThat(Endpoint.of("fe80::1%eth0", 80).host()).isEqualTo("fe80::1%eth0");
+        assertThat(Endpoint.of("Cache-1.internal_zone.example.", 11211).host()).isEqualTo("cache-1.internal_zone.example.");
+        assertThat(Endpoint.of("10.0.0.1", 80).host()).isEqualTo("10.0.0.1");
+    }
 }

@@ -2,9 +2,8 @@ package dev.portkeeper.benchmarks;
 
 import dev.portkeeper.ConnectionPool;
 import dev.portkeeper.Endpoint;
-import dev.portkeeper.PoolListener;
 import dev.portkeeper.PoolSettings;
-import dev.portkeeper.PortBudgetSignal;
+import dev.portkeeper.PortBudget;
 import dev.portkeeper.PooledConnection;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -74,18 +73,7 @@ public class BorrowBenchmark {
         // The same pool attached to a port budget under no pressure: the churn guard's cost on the borrow path.
         guardedPool = ConnectionPool.builder().name("bench-guarded")
                 .settings(PoolSettings.custom().maxPerEndpoint(4).build())
-                .portBudget(new PortBudgetSignal() {
-                    @Override
-                    public double sustainableOpenRate(Endpoint e) {
-                        return -1;
-                    }
-
-                    @Override
-                    public PoolListener poolListener() {
-                        return new PoolListener() {
-                        };
-                    }
-                }).build();
+                .portBudget(e -> -1).build();
     }
 
     /** The server closes after the client, as most servers do, so the client keeps the TIME_WAIT. */

@@ -128,8 +128,8 @@ final class DemoCommand implements Callable<Integer> {
         PhaseSampler sampler = new PhaseSampler(kernel, address, phase::done,
                 progress ? new ProgressBar(out, "short", requests) : null);
         DemoRequests.Outcome outcome;
-        try {
-            outcome = phase.run(new ShortConnectionClient(address));
+        try (ShortConnectionClient client = new ShortConnectionClient(address, concurrency)) {
+            outcome = phase.run(client);
         } finally {
             sampler.stop();
         }
@@ -149,8 +149,11 @@ final class DemoCommand implements Callable<Integer> {
                 progress ? new ProgressBar(out, "pooled", requests) : null);
         DemoRequests.Outcome outcome;
         try (ConnectionPool pool = ConnectionPool.builder().name("demo")
-                .settings(PoolSettings.custom().maxPerEndpoint(concurrency).maxTotal(concurrency).build())
-                .listener(monitor.poolListener())
+                // The ledger only: after the short phase the range may be full, and the guard would hold back
+                // even the pool's first connections; the demo shows the pool, not the guard.
+                .settings(PoolSettings.custom().maxPerEndpoint(concurrency).maxTotal(concurrency)
+                        .churnGuard(PoolSettings.ChurnGuard.OFF).build())
+                .portBudget(monitor)
                 .listener(new PoolListener() {
                     @Override
                     public void connectionOpened(ConnectionInfo connection) {

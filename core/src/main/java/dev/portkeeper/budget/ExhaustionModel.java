@@ -164,7 +164,7 @@ final class ExhaustionModel {
         double[] arrived = new double[perTw];
         double inFlight = 0;
         double previous = used;
-        int expiredBucket = 0;
+        int oldest = Math.min(arrivals.length, TW) - 1; // the next bucket to leave: the oldest first
         double expired = 0;
         for (int j = 1; j <= steps; j++) {
             double t = j * STEP;
@@ -174,8 +174,8 @@ final class ExhaustionModel {
             inFlight += in - arrived[slot]; // what arrived a TIME_WAIT length ago leaves now
             arrived[slot] = in;
             // A socket of age a (in [a, a+1)) leaves about 60 - a - 0.5 s from now.
-            while (expiredBucket < arrivals.length && TW - expiredBucket - 0.5 <= t) {
-                expired += arrivals[expiredBucket++];
+            while (oldest >= 0 && TW - oldest - 0.5 <= t) {
+                expired += arrivals[oldest--];
             }
             double level = used + inFlight - expired + leak * t;
             if (level >= capacity) {

@@ -8,8 +8,6 @@ import dev.portkeeper.kernel.ProcessFds;
 import dev.portkeeper.kernel.Procfs;
 import dev.portkeeper.kernel.SockStat;
 import dev.portkeeper.kernel.TcpTable;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 
 /**
  * Reads the kernel for one sample: the counters every time; the sysctls, the socket tables, the
@@ -17,8 +15,6 @@ import java.lang.management.ThreadMXBean;
  * forced), keeping the last full read for the samples in between. Not thread-safe: the sampler's.
  */
 final class KernelReader {
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-
     private final Procfs procfs;
     private final TableSchedule schedule;
     private KernelSysctls sysctls;
@@ -60,7 +56,8 @@ final class KernelReader {
         boolean fresh = false;
         String reason = null;
         if (force || schedule.due(now, sockets, known.capacity(), urgent, pressure)) {
-            long cpu0 = cpuNanos();
+            // The elapsed time of the read stands for its cost: it is mostly CPU (the kernel writing the
+            // table as text, and its parsing), and is never less.
             long wall0 = System.nanoTime();
             KernelRead<KernelSysctls> read = procfs.sysctls();
             sysctls = read.toOptional().orElse(null);
@@ -75,8 +72,7 @@ final class KernelReader {
                 aggregate = null;
             }
             netstat = procfs.netStat().toOptional().orElse(null);
-            long cpu = cpuNanos();
-            schedule.tablesRead(now, cpu0 >= 0 && cpu >= 0 ? cpu - cpu0 : System.nanoTime() - wall0, sockets);
+            schedule.tablesRead(now, System.nanoTime() - wall0, sockets);
         } else if (aggregate == null) {
             reason = procfs.unavailableReason().orElse("socket tables not read");
         }
@@ -91,16 +87,8 @@ final class KernelReader {
                 : sysctls.ephemeralRange().orElse(EphemeralRange.LINUX_DEFAULT);
     }
 
-    /** @return what the last table read cost, CPU nanoseconds */
+    /** @return what the last table read took, nanoseconds */
     long lastTableCostNanos() {
         return schedule.lastCostNanos();
-    }
-
-    private static long cpuNanos() {
-        try {
-            return THREADS.isCurrentThreadCpuTimeSupported() ? THREADS.getCurrentThreadCpuTime() : -1;
-        } catch (UnsupportedOperationException e) {
-            return -1;
-        }
     }
 }

@@ -1,11 +1,9 @@
 package dev.portkeeper.budget;
 
-import dev.portkeeper.CloseReason;
-import dev.portkeeper.ClosedBy;
+import dev.portkeeper.ConnectionClosed;
 import dev.portkeeper.ConnectionInfo;
 import dev.portkeeper.Endpoint;
-import dev.portkeeper.PoolListener;
-import dev.portkeeper.PortBudgetSignal;
+import dev.portkeeper.PortBudget;
 import dev.portkeeper.Ticker;
 import dev.portkeeper.kernel.Procfs;
 import dev.portkeeper.kernel.TcpState;
@@ -51,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * alone, and every snapshot says that the kernel view is unavailable and why. It never changes
  * anything on the host. Thread-safe.
  */
-public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable {
+public final class PortBudgetMonitor implements PortBudget, AutoCloseable {
     /** How long a TIME_WAIT socket holds its port on Linux ({@code TCP_TIMEWAIT_LEN}), in seconds. */
     public static final int TIME_WAIT_SECONDS = 60;
 
@@ -68,7 +66,6 @@ public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable 
     private final AlertDispatcher alerts;
     private final GuardSignal guard;
     private final int windowSeconds;
-    private final PoolListener poolListener = new LedgerFeed();
     private ScheduledExecutorService sampler;
     private volatile BudgetSnapshot latest;
     private boolean sampleFailureLogged;
@@ -104,49 +101,24 @@ public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable 
         return shared;
     }
 
-    /** @return the listener that feeds a pool's opens, closes and failed connects into this monitor's ledger */
+    /** Feeds the ledger: a pool attached with {@code portBudget(this)} opened a connection. */
     @Override
-    public PoolListener poolListener() {
-        return poolListener;
-    }
-
-    /** A pool opened a connection: the ledger counts it toward its destination. */
     public void connectionOpened(ConnectionInfo connection) {
         ledger.opened(connection);
     }
 
-    /**
-     * A pool closed a connection.
-     *
-     * @param connection the connection
-     * @param closedBy who closed first, so where its TIME_WAIT landed
-     */
-    public void connectionClosed(ConnectionInfo connection, ClosedBy closedBy) {
-        ledger.closed(connection, closedBy == ClosedBy.LOCAL ? Ledger.TimeWaitSide.LOCAL
-                : closedBy == ClosedBy.PEER ? Ledger.TimeWaitSide.PEER : Ledger.TimeWaitSide.NONE);
+    /** Feeds the ledger: a pool attached with {@code portBudget(this)} closed a connection; where its TIME_WAIT landed. */
+    @Override
+    public void connectionClosed(ConnectionClosed event) {
+        ConnectionClosed.TimeWait side = event.timeWait();
+        ledger.closed(event.connection(), side == ConnectionClosed.TimeWait.LOCAL ? Ledger.TimeWaitSide.LOCAL
+                : side == ConnectionClosed.TimeWait.PEER ? Ledger.TimeWaitSide.PEER : Ledger.TimeWaitSide.NONE);
     }
 
-    /** A pool's connect failed; a failure for lack of a local port makes the destination EXHAUSTED. */
+    /** Feeds the ledger: a pool's connect failed; for lack of a local port, the destination is EXHAUSTED. */
+    @Override
     public void connectFailed(Endpoint endpoint, IOException failure) {
         ledger.failed(endpoint, failure);
-    }
-
-    /** Feeds the ledger from a pool's listener callbacks. */
-    private final class LedgerFeed implements PoolListener {
-        @Override
-        public void connectionOpened(ConnectionInfo connection) {
-            PortBudgetMonitor.this.connectionOpened(connection);
-        }
-
-        @Override
-        public void connectionClosed(ConnectionInfo connection, CloseReason reason, ClosedBy closedBy) {
-            PortBudgetMonitor.this.connectionClosed(connection, closedBy);
-        }
-
-        @Override
-        public void connectFailed(Endpoint endpoint, IOException failure) {
-            PortBudgetMonitor.this.connectFailed(endpoint, failure);
-        }
     }
 
     /**
@@ -226,7 +198,7 @@ public final class PortBudgetMonitor implements PortBudgetSignal, AutoCloseable 
         return ledger.retired();
     }
 
-    /** @return CPU nanoseconds the last read of the full socket tables took */
+    /** @return nanoseconds the last read of the full socket tables took */
     public long lastTableReadNanos() {
         return kernel.lastTableCostNanos();
     }

@@ -62,7 +62,7 @@ final class TableSchedule {
         return moved && elapsed >= Math.max(sampleNanos - sampleNanos / 10, byCost);
     }
 
-    /** Records a read of the tables, and what it cost (CPU time where known, else elapsed time). */
+    /** Records a read of the tables, and what it cost (its elapsed time). */
     void tablesRead(long now, long costNanos, long sockets) {
         read = true;
         lastAt = now;

@@ -66,6 +66,15 @@ class BudgetLogicTest {
         // 10 closes/s levels off at 600: no threat, however long it lasts.
         assertThat(forecast(200, arrivals(20, a -> 10), 0)).isNull();
         assertThat(forecast(1000, arrivals(10, a -> 0), 0).seconds()).as("exhausted").isZero();
+        // At steady state (a full minute of arrivals), what leaves balances what comes: 333/s x 60 s in 28,232.
+        int[] minute = arrivals(60, a -> 333);
+        assertThat(ExhaustionModel.forecast(19_980, 28_232, minute, ExhaustionModel.fit(minute, 10), 0, 0,
+                Forecast.Growth.TIME_WAIT, Duration.ofSeconds(10))).isNull();
+        // 500/s into a range whose oldest 333/s are leaving: 28,232 - 19,980 = 8,252 more at +167/s net, ~50 s.
+        int[] faster = arrivals(60, a -> a < 10 ? 500 : 333);
+        Forecast f2 = ExhaustionModel.forecast(21_650, 28_232, faster, ExhaustionModel.fit(faster, 10), 0, 0,
+                Forecast.Growth.TIME_WAIT, Duration.ofSeconds(10));
+        assertThat(f2.seconds()).isCloseTo((28_232 - 21_650) / 167.0, within(1.5));
     }
 
     @Test

@@ -78,7 +78,7 @@ class LedgerTest {
         try (ServerSocket server = server(accepted)) {
             PortBudgetMonitor monitor = PortBudgetMonitor.builder().build();
             Endpoint endpoint = Endpoint.of("127.0.0.1", server.getLocalPort());
-            openThreeAndClose(ConnectionPool.builder().listener(monitor.poolListener()).build(), endpoint);
+            openThreeAndClose(ConnectionPool.builder().portBudget(monitor).build(), endpoint);
             InetSocketAddress remote = new InetSocketAddress("127.0.0.1", server.getLocalPort());
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> procfs.tcpTable().get().countWithRemote(remote, TcpState.TIME_WAIT) == 3);
@@ -102,7 +102,7 @@ class LedgerTest {
             PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(FakeProcfs.in(dir.resolve("none")).procfs())
                     .build();
             Endpoint endpoint = Endpoint.of("127.0.0.1", server.getLocalPort());
-            ConnectionPool pool = ConnectionPool.builder().listener(monitor.poolListener()).build();
+            ConnectionPool pool = ConnectionPool.builder().portBudget(monitor).build();
             PooledConnection kept = pool.borrow(endpoint);
             List<PooledConnection> held = new ArrayList<>();
             for (int i = 0; i < 2; i++) {

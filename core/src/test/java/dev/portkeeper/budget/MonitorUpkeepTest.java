@@ -3,7 +3,8 @@ package dev.portkeeper.budget;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.portkeeper.ClosedBy;
+import dev.portkeeper.ClosePolicy;
+import dev.portkeeper.ConnectionClosed;
 import dev.portkeeper.ConnectionInfo;
 import dev.portkeeper.Endpoint;
 import dev.portkeeper.kernel.FakeProcfs;
@@ -68,7 +69,7 @@ class MonitorUpkeepTest {
             monitor.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> monitor.latest().isPresent());
             // A connect that found no free port: OK -> WARN -> CRITICAL -> EXHAUSTED in one sample, then back to OK.
-            monitor.poolListener().connectFailed(Endpoint.of("10.0.0.2", 80),
+            monitor.connectFailed(Endpoint.of("10.0.0.2", 80),
                     new BindException("Cannot assign requested address"));
             await().atMost(Duration.ofSeconds(10)).until(() -> told.size() >= 4);
             assertThat(told).extracting(BudgetAlert::to).containsExactly(BudgetLevel.WARN, BudgetLevel.CRITICAL,
@@ -125,7 +126,7 @@ class MonitorUpkeepTest {
     static ConnectionInfo connection(int i, InetAddress remote) {
         return new ConnectionInfo("p", i, Endpoint.of(new InetSocketAddress(remote, 80)),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000 + i % 1000),
-                new InetSocketAddress(remote, 80), Duration.ZERO, 0);
+                new InetSocketAddress(remote, 80), Duration.ZERO, 0, false);
     }
 
     @Test
@@ -137,8 +138,9 @@ class MonitorUpkeepTest {
         for (int i = 0; i < destinations; i++) {
             InetAddress remote = InetAddress.getByAddress(new byte[] {10, 1, (byte) (i >> 8), (byte) i});
             ConnectionInfo c = connection(i, remote);
-            monitor.poolListener().connectionOpened(c);
-            monitor.poolListener().connectionClosed(c, null, ClosedBy.LOCAL);
+            monitor.connectionOpened(c);
+            monitor.connectionClosed(new ConnectionClosed(c, ConnectionClosed.Reason.EXPIRED,
+                    ConnectionClosed.TimeWait.LOCAL, ClosePolicy.Strategy.GRACEFUL, null));
         }
         assertThat(monitor.snapshot().destinations()).hasSize(destinations);
         assertThat(monitor.ledgerSize()).isEqualTo(destinations);
@@ -160,7 +162,7 @@ class MonitorUpkeepTest {
 
         // A destination with a connection open stays, however long it is quiet.
         ConnectionInfo held = connection(1, InetAddress.getByName("10.2.0.1"));
-        monitor.poolListener().connectionOpened(held);
+        monitor.connectionOpened(held);
         now.addAndGet(600 * SECOND);
         monitor.snapshot();
         assertThat(monitor.ledgerSize()).isEqualTo(1);

@@ -142,9 +142,9 @@ class PortBudgetMonitorTest {
                 .alertListener(alerts::add).build();
         Destination d = dest("10.0.0.1", "10.0.0.2", 80);
         dev.portkeeper.Endpoint endpoint = dev.portkeeper.Endpoint.of("10.0.0.2", 80);
-        monitor.poolListener().connectionOpened(new dev.portkeeper.ConnectionInfo("p", 1, endpoint,
+        monitor.connectionOpened(new dev.portkeeper.ConnectionInfo("p", 1, endpoint,
                 new java.net.InetSocketAddress(d.local(), 40999), new java.net.InetSocketAddress(d.remote(), 80),
-                Duration.ZERO, 0));
+                Duration.ZERO, 0, false));
         assertThat(monitor.sustainableOpenRate(endpoint)).as("no sample yet: no pressure").isNegative();
         for (int t = 1; t <= 26; t++) {
             now.addAndGet(SECOND);
@@ -233,7 +233,7 @@ class PortBudgetMonitorTest {
                 .alertListener(alerts::add).build();
         Destination d = dest("10.0.0.1", "10.0.0.2", 80);
         assertThat(monitor.snapshot().destination(d).orElseThrow().level()).isEqualTo(BudgetLevel.OK);
-        monitor.poolListener().connectFailed(dev.portkeeper.Endpoint.of("10.0.0.2", 80),
+        monitor.connectFailed(dev.portkeeper.Endpoint.of("10.0.0.2", 80),
                 new java.net.BindException("Cannot assign requested address"));
         DestinationBudget b = monitor.snapshot().destination(d).orElseThrow();
         assertThat(b.level()).isEqualTo(BudgetLevel.EXHAUSTED);
@@ -250,7 +250,7 @@ class PortBudgetMonitorTest {
                         .socket("10.0.0.1", 40003, "10.0.0.3", 443, TcpState.ESTABLISHED, 3));
         PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(fake.procfs()).ticker(ticker).build();
         for (int port = 40001; port <= 40002; port++) {
-            monitor.poolListener().connectionOpened(new dev.portkeeper.ConnectionInfo("p", port,
+            monitor.connectionOpened(new dev.portkeeper.ConnectionInfo("p", port,
                     dev.portkeeper.Endpoint.of("10.0.0.2", 80),
                     new java.net.InetSocketAddress(InetAddress.getByName("10.0.0.1"), port),
                     new java.net.InetSocketAddress(InetAddress.getByName("10.0.0.2"), 80), Duration.ZERO, 0, true));
