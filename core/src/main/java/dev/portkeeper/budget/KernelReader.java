@@ -56,8 +56,9 @@ final class KernelReader {
         boolean fresh = false;
         String reason = null;
         if (force || schedule.due(now, sockets, known.capacity(), urgent, pressure)) {
-            // The elapsed time of the read stands for its cost: it is mostly CPU (the kernel writing the
-            // table as text, and its parsing), and is never less.
+            // The thread's CPU time for the read (the kernel writing the tables as text, and their
+            // parsing); where the kernel does not say, the elapsed time, which is never less.
+            long cpu0 = ThreadCpu.nanos();
             long wall0 = System.nanoTime();
             KernelRead<KernelSysctls> read = procfs.sysctls();
             sysctls = read.toOptional().orElse(null);
@@ -72,7 +73,8 @@ final class KernelReader {
                 aggregate = null;
             }
             netstat = procfs.netStat().toOptional().orElse(null);
-            schedule.tablesRead(now, System.nanoTime() - wall0, sockets);
+            long cpu = ThreadCpu.nanos();
+            schedule.tablesRead(now, cpu0 >= 0 && cpu >= cpu0 ? cpu - cpu0 : System.nanoTime() - wall0, sockets);
         } else if (aggregate == null) {
             reason = procfs.unavailableReason().orElse("socket tables not read");
         }
@@ -87,7 +89,7 @@ final class KernelReader {
                 : sysctls.ephemeralRange().orElse(EphemeralRange.LINUX_DEFAULT);
     }
 
-    /** @return what the last table read took, nanoseconds */
+    /** @return what the last table read cost, CPU nanoseconds (elapsed where the CPU time is unknown) */
     long lastTableCostNanos() {
         return schedule.lastCostNanos();
     }

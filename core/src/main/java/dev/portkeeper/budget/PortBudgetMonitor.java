@@ -183,7 +183,18 @@ public final class PortBudgetMonitor implements PortBudget, AutoCloseable {
         return sample(true);
     }
 
-    /** @return the last sample taken, by the sampler or by {@link #snapshot()} */
+    /**
+     * Takes a sample now as the sampler does: the counters, and the full socket tables only as
+     * often as {@link TableSchedule} allows (so that a caller sampling every second at scale costs
+     * what the sampler costs, not a full read each time). For a tool that samples on its own clock.
+     *
+     * @return the budget now, from the counters and the last full read
+     */
+    public BudgetSnapshot sample() {
+        return sample(false);
+    }
+
+    /** @return the last sample taken, by the sampler, by {@link #sample()} or by {@link #snapshot()} */
     public Optional<BudgetSnapshot> latest() {
         return Optional.ofNullable(latest);
     }
@@ -198,7 +209,7 @@ public final class PortBudgetMonitor implements PortBudget, AutoCloseable {
         return ledger.retired();
     }
 
-    /** @return nanoseconds the last read of the full socket tables took */
+    /** @return CPU nanoseconds the last read of the full socket tables took (elapsed, where the CPU time is unknown) */
     public long lastTableReadNanos() {
         return kernel.lastTableCostNanos();
     }

@@ -13,7 +13,7 @@ package dev.portkeeper.budget;
  *       sample, but no more often than keeps the reads within {@link #CPU_SHARE} of a core.
  *   <li>Otherwise every {@code idleTableInterval}, likewise bounded by the cost.
  *   <li>Sooner, when the counters moved by a twentieth of the capacity since the last read (a
- *       load starting), as the cost allows.
+ *       load starting): as soon as a quarter of that interval has passed.
  * </ul>
  *
  * <p>Not thread-safe: the sampler's.
@@ -59,10 +59,11 @@ final class TableSchedule {
             return true;
         }
         boolean moved = sockets >= 0 && socketsAtLast >= 0 && Math.abs(sockets - socketsAtLast) >= capacity / 20;
-        return moved && elapsed >= Math.max(sampleNanos - sampleNanos / 10, byCost);
+        // A load starting or stopping is worth a read sooner: up to four times the share, for a while.
+        return moved && elapsed >= Math.max(sampleNanos - sampleNanos / 10, byCost / 4);
     }
 
-    /** Records a read of the tables, and what it cost (its elapsed time). */
+    /** Records a read of the tables, and what it cost (CPU time where known, else elapsed time). */
     void tablesRead(long now, long costNanos, long sockets) {
         read = true;
         lastAt = now;
