@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells the log and the listeners of level changes. A listener that throws, an exception or an
- * {@link Error}, is contained: the others are still told, the sampler goes on, and the failure is
- * logged once per listener (with its stack), then only counted. Thread-safe.
+ * {@link Error} (as the pool's listeners, all but a {@link VirtualMachineError}), is contained:
+ * the others are still told, the sampler goes on, and the failure is logged once per listener
+ * (with its stack), then only counted. Thread-safe.
  */
 final class AlertDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(PortBudgetMonitor.class);
@@ -77,7 +78,9 @@ final class AlertDispatcher {
         for (BudgetAlertListener l : listeners) {
             try {
                 l.onAlert(alert);
-            } catch (Throwable t) { // NOPMD: a listener must not stop the sampler, whatever it throws
+            } catch (VirtualMachineError e) {
+                throw e; // out of memory or stack: nothing to contain; the sampler logs it and goes on
+            } catch (Throwable t) { // NOPMD: a listener's bug must not stop the sampler or the others
                 long n = failures.computeIfAbsent(l, k -> new AtomicLong()).incrementAndGet();
                 if (n == 1) {
                     LOG.warn("Port budget alert listener {} threw; ignored, and its next failures are only counted",

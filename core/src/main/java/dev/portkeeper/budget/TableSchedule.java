@@ -12,8 +12,9 @@ package dev.portkeeper.budget;
  *   <li>Pressure (a level up, a forecast, or a quarter of the capacity in use host-wide): every
  *       sample, but no more often than keeps the reads within {@link #CPU_SHARE} of a core.
  *   <li>Otherwise every {@code idleTableInterval}, likewise bounded by the cost.
- *   <li>Sooner, when the counters moved by a twentieth of the capacity since the last read (a
- *       load starting): as soon as a quarter of that interval has passed.
+ *   <li>Never less often than every 60 s under pressure, or every 5 min without it.
+ *   <li>Sooner, when the counters moved by a twentieth of the capacity (and a tenth of the sockets)
+ *       since the last read, a load starting or stopping: once half of that interval has passed.
  * </ul>
  *
  * <p>Not thread-safe: the sampler's.
@@ -21,8 +22,10 @@ package dev.portkeeper.budget;
 final class TableSchedule {
     /** The share of one core the table reads may take, outside urgency. */
     static final double CPU_SHARE = 0.005;
-    /** The longest the tables go unread. */
+    /** The longest the tables go unread under pressure (a level up or a forecast). */
     static final long MAX_INTERVAL_NANOS = 60_000_000_000L;
+    /** The longest the tables go unread with every level OK and no forecast (the counters still every sample). */
+    static final long MAX_QUIET_INTERVAL_NANOS = 300_000_000_000L;
 
     private final long sampleNanos;
     private final long idleNanos;
@@ -52,15 +55,18 @@ final class TableSchedule {
         if (urgent) {
             return elapsed >= sampleNanos - sampleNanos / 10;
         }
-        long byCost = Math.min(MAX_INTERVAL_NANOS, (long) (lastCostNanos / CPU_SHARE));
+        long byCost = Math.min(pressure ? MAX_INTERVAL_NANOS : MAX_QUIET_INTERVAL_NANOS,
+                (long) (lastCostNanos / CPU_SHARE));
         boolean busy = pressure || sockets >= capacity / 4;
         long base = busy ? sampleNanos - sampleNanos / 10 : idleNanos;
         if (elapsed >= Math.max(base, byCost)) {
             return true;
         }
-        boolean moved = sockets >= 0 && socketsAtLast >= 0 && Math.abs(sockets - socketsAtLast) >= capacity / 20;
-        // A load starting or stopping is worth a read sooner: up to four times the share, for a while.
-        return moved && elapsed >= Math.max(sampleNanos - sampleNanos / 10, byCost / 4);
+        // A load starting or stopping is worth a read sooner (up to twice the share, for a while); a
+        // steady churn's jitter (a few percent of a large table) is not.
+        long threshold = Math.max(capacity / 20, socketsAtLast / 10);
+        boolean moved = sockets >= 0 && socketsAtLast >= 0 && Math.abs(sockets - socketsAtLast) >= threshold;
+        return moved && elapsed >= Math.max(sampleNanos - sampleNanos / 10, byCost / 2);
     }
 
     /** Records a read of the tables, and what it cost (CPU time where known, else elapsed time). */
