@@ -8,7 +8,7 @@ package dev.portkeeper.budget;
  *
  * <ul>
  *   <li>Urgent (a destination EXHAUSTED, or forecast to run out within the critical horizon):
- *       every sample, whatever it costs.
+ *       every sample, up to a quarter of a core (at 100,000 sockets a read takes 1-2 s of CPU).
  *   <li>Pressure (a level up, a forecast, or a quarter of the capacity in use host-wide): every
  *       sample, but no more often than keeps the reads within {@link #CPU_SHARE} of a core.
  *   <li>Otherwise every {@code idleTableInterval}, likewise bounded by the cost.
@@ -22,6 +22,8 @@ package dev.portkeeper.budget;
 final class TableSchedule {
     /** The share of one core the table reads may take, outside urgency. */
     static final double CPU_SHARE = 0.005;
+    /** The share they may take when urgent. */
+    static final double URGENT_CPU_SHARE = 0.25;
     /** The longest the tables go unread under pressure (a level up or a forecast). */
     static final long MAX_INTERVAL_NANOS = 60_000_000_000L;
     /** The longest the tables go unread with every level OK and no forecast (the counters still every sample). */
@@ -53,7 +55,9 @@ final class TableSchedule {
         }
         long elapsed = now - lastAt;
         if (urgent) {
-            return elapsed >= sampleNanos - sampleNanos / 10;
+            // Every sample, unless a read takes more than a quarter of the interval (100,000 sockets
+            // and more): the sampler must not spend all its time reading.
+            return elapsed >= Math.max(sampleNanos - sampleNanos / 10, (long) (lastCostNanos / URGENT_CPU_SHARE));
         }
         long byCost = Math.min(pressure ? MAX_INTERVAL_NANOS : MAX_QUIET_INTERVAL_NANOS,
                 (long) (lastCostNanos / CPU_SHARE));
