@@ -11,9 +11,12 @@ import java.time.Duration;
 public final class AcquireTimeoutException extends PortkeeperException {
     private static final long serialVersionUID = 1L;
 
+    /** How long the borrower waited. */
     private final Duration timeout;
-    private final PoolStats endpointStats;
-    private final PoolStats poolStats;
+    /** The endpoint's state; not serialized. */
+    private final transient PoolStats endpointStats;
+    /** The pool's state; not serialized. */
+    private final transient PoolStats poolStats;
 
     /**
      * @param endpoint the endpoint a connection was wanted for

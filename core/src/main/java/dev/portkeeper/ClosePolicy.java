@@ -135,7 +135,10 @@ public final class ClosePolicy {
             peerCloseTimeout = p.peerCloseTimeout;
         }
 
-        /** @param value the strategy; default {@link Strategy#GRACEFUL} @return this */
+        /**
+         * @param value the strategy; default {@link Strategy#GRACEFUL}
+         * @return this
+         */
         public Builder strategy(Strategy value) {
             strategy = Objects.requireNonNull(value, "strategy");
             return this;
@@ -151,7 +154,10 @@ public final class ClosePolicy {
             return this;
         }
 
-        /** @param value greater than 0, at most 10 s; default 200 ms @return this */
+        /**
+         * @param value greater than 0, at most 10 s; default 200 ms
+         * @return this
+         */
         public Builder peerCloseTimeout(Duration value) {
             Checks.positive("peerCloseTimeout", value);
             if (value.compareTo(MAX_PEER_CLOSE_TIMEOUT) > 0) {

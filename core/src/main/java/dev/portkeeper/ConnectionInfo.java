@@ -14,13 +14,14 @@ import java.time.Duration;
  * @param remoteAddress the peer's address and port, or null if unknown
  * @param age time since it was opened
  * @param useCount times it has been lent
+ * @param connectTime how long its {@code connect()} took
  * @param boundLocally whether the local port was bound before {@code connect()}
  *     ({@link SocketPolicy#localAddress()} set): such a port is reserved against every
  *     destination while the socket is open or in TIME_WAIT, so it counts against the port budget
  *     of all destinations; false (the default) when the kernel chose the port at connect time
  */
 public record ConnectionInfo(String poolName, long id, Endpoint endpoint, InetSocketAddress localAddress,
-        InetSocketAddress remoteAddress, Duration age, long useCount, boolean boundLocally) {
+        InetSocketAddress remoteAddress, Duration age, long useCount, Duration connectTime, boolean boundLocally) {
 
     @Override
     public String toString() {

@@ -81,7 +81,7 @@ public final class ConnectionPool implements Closeable {
         long longestPeerClose = closePolicies.values().stream().map(ClosePolicy::peerCloseTimeout)
                 .reduce(closePolicy.peerCloseTimeout(), (x, y) -> x.compareTo(y) >= 0 ? x : y).toNanos();
         PortBudget budget = b.portBudget;
-        this.engine = new Engine<>(config(name, settings, socketPolicy), ticker::nanos, new EndpointOpener(socketPolicy),
+        this.engine = new Engine<>(config(name, settings, socketPolicy), ticker::nanos, new EndpointOpener(socketPolicy, b.connectGuard),
                 new PoolEvents(name, List.copyOf(b.listeners), budget, ticker::nanos), new PoolFailures(name),
                 this::closeRule, longestPeerClose, budget == null ? null : budget::sustainableOpenRate);
     }
@@ -257,6 +257,7 @@ public final class ConnectionPool implements Closeable {
         private final List<PoolListener> listeners = new ArrayList<>();
         private Ticker ticker = Ticker.system();
         private PortBudget portBudget;
+        private ConnectGuard connectGuard;
 
         private Builder() {
         }
@@ -274,13 +275,19 @@ public final class ConnectionPool implements Closeable {
             return this;
         }
 
-        /** @param value the limits and times; default {@link PoolSettings#ofDefaults()} @return this */
+        /**
+         * @param value the limits and times; default {@link PoolSettings#ofDefaults()}
+         * @return this
+         */
         public Builder settings(PoolSettings value) {
             settings = Objects.requireNonNull(value, "settings");
             return this;
         }
 
-        /** @param value the socket options; default {@link SocketPolicy#ofDefaults()} @return this */
+        /**
+         * @param value the socket options; default {@link SocketPolicy#ofDefaults()}
+         * @return this
+         */
         public Builder socketPolicy(SocketPolicy value) {
             socketPolicy = Objects.requireNonNull(value, "socketPolicy");
             return this;
@@ -310,13 +317,19 @@ public final class ConnectionPool implements Closeable {
             return this;
         }
 
-        /** @param value a listener, called after those added before it @return this */
+        /**
+         * @param value a listener, called after those added before it
+         * @return this
+         */
         public Builder listener(PoolListener value) {
             listeners.add(Objects.requireNonNull(value, "listener"));
             return this;
         }
 
-        /** @param value the time source; default {@link Ticker#system()} @return this */
+        /**
+         * @param value the time source; default {@link Ticker#system()}
+         * @return this
+         */
         public Builder ticker(Ticker value) {
             ticker = Objects.requireNonNull(value, "ticker");
             return this;
@@ -334,6 +347,19 @@ public final class ConnectionPool implements Closeable {
          */
         public Builder portBudget(PortBudget value) {
             portBudget = Objects.requireNonNull(value, "portBudget");
+            return this;
+        }
+
+        /**
+         * Guards every connect the pool makes, e.g. with a circuit breaker per endpoint
+         * ({@code dev.portkeeper.resilience}): the guard may refuse a connect, and hears each one's
+         * outcome.
+         *
+         * @param value the guard; default none
+         * @return this
+         */
+        public Builder connectGuard(ConnectGuard value) {
+            connectGuard = Objects.requireNonNull(value, "connectGuard");
             return this;
         }
 

@@ -24,19 +24,25 @@ final class EndpointOpener implements Opener<Endpoint> {
     private final SocketPolicy policy;
     private final SocketConnector connector;
     private final PortUsageReader usage;
+    private final ConnectGuard guard;
 
     EndpointOpener(SocketPolicy policy) {
-        this(policy, new PortUsageReader(Procfs.system()));
+        this(policy, null);
     }
 
-    EndpointOpener(SocketPolicy policy, PortUsageReader usage) {
+    EndpointOpener(SocketPolicy policy, ConnectGuard guard) {
+        this(policy, new PortUsageReader(Procfs.system()), guard);
+    }
+
+    EndpointOpener(SocketPolicy policy, PortUsageReader usage, ConnectGuard guard) {
         this.policy = policy;
         this.connector = new SocketConnector(options(policy));
         this.usage = usage;
+        this.guard = guard;
     }
 
     static SocketOptions options(SocketPolicy p) {
-        return new SocketOptions((int) p.readTimeout().toMillis(), p.tcpNoDelay(), p.keepAlive(),
+        return new SocketOptions(p.tcpNoDelay(), p.keepAlive(),
                 (int) p.keepAliveIdle().getSeconds(), (int) p.keepAliveInterval().getSeconds(), p.keepAliveCount(),
                 p.sendBufferSize(), p.receiveBufferSize(), p.localAddress().orElse(null),
                 p.keepAliveDetectionTime().toString());
@@ -44,6 +50,32 @@ final class EndpointOpener implements Opener<Endpoint> {
 
     @Override
     public SocketChannel open(Endpoint endpoint, int timeoutMillis) throws IOException {
+        if (guard == null) {
+            return connect(endpoint, timeoutMillis);
+        }
+        guard.beforeConnect(endpoint);
+        long start = System.nanoTime();
+        SocketChannel channel;
+        try {
+            channel = connect(endpoint, timeoutMillis);
+        } catch (IOException e) {
+            guardQuietly(() -> guard.connectFailed(endpoint, Duration.ofNanos(System.nanoTime() - start), e));
+            throw e;
+        }
+        guardQuietly(() -> guard.connected(endpoint, Duration.ofNanos(System.nanoTime() - start)));
+        return channel;
+    }
+
+    /** A guard's bookkeeping must not turn a connect's outcome into another. */
+    private static void guardQuietly(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(EndpointOpener.class).warn("The connect guard failed; ignored", e);
+        }
+    }
+
+    private SocketChannel connect(Endpoint endpoint, int timeoutMillis) throws IOException {
         InetSocketAddress remote = endpoint.resolve();
         if (remote.isUnresolved()) {
             throw new ConnectFailedException(endpoint, new UnknownHostException(endpoint.host()));

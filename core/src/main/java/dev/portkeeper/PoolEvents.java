@@ -45,7 +45,8 @@ final class PoolEvents implements Events<Endpoint> {
 
     ConnectionInfo info(Conn<Endpoint> c) {
         return new ConnectionInfo(poolName, c.id(), c.key(), c.localAddress(), c.remoteAddress(),
-                Duration.ofNanos(Math.max(0, ticker.getAsLong() - c.openedAt())), c.useCount(), c.boundLocally());
+                Duration.ofNanos(Math.max(0, ticker.getAsLong() - c.openedAt())), c.useCount(),
+                Duration.ofNanos(c.connectNanos()), c.boundLocally());
     }
 
     @Override
@@ -83,15 +84,23 @@ final class PoolEvents implements Events<Endpoint> {
     }
 
     @Override
-    public void borrowed(Conn<Endpoint> c) {
+    public void borrowed(Conn<Endpoint> c, long waitedNanos) {
         ConnectionInfo info = info(c);
-        each("connectionBorrowed", l -> l.connectionBorrowed(info));
+        Duration waited = Duration.ofNanos(waitedNanos);
+        each("connectionBorrowed", l -> l.connectionBorrowed(info, waited));
     }
 
     @Override
-    public void returned(Conn<Endpoint> c) {
+    public void borrowFailed(Endpoint endpoint, long waitedNanos, IOException failure) {
+        Duration waited = Duration.ofNanos(waitedNanos);
+        each("borrowFailed", l -> l.borrowFailed(endpoint, waited, failure));
+    }
+
+    @Override
+    public void returned(Conn<Endpoint> c, long heldNanos) {
         ConnectionInfo info = info(c);
-        each("connectionReturned", l -> l.connectionReturned(info));
+        Duration held = Duration.ofNanos(heldNanos);
+        each("connectionReturned", l -> l.connectionReturned(info, held));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.portkeeper;
 
 import java.io.IOException;
+import java.time.Duration;
 
 /**
  * Receives a pool's connection events: for metrics, logs and tests. Every method has an empty
@@ -15,7 +16,11 @@ import java.io.IOException;
  */
 public interface PoolListener {
 
-    /** A new connection was opened. @param connection the connection */
+    /**
+     * A new connection was opened.
+     *
+     * @param connection the connection
+     */
     default void connectionOpened(ConnectionInfo connection) {
     }
 
@@ -38,12 +43,34 @@ public interface PoolListener {
     default void connectFailed(Endpoint endpoint, IOException failure) {
     }
 
-    /** A connection was lent. @param connection the connection */
-    default void connectionBorrowed(ConnectionInfo connection) {
+    /**
+     * A connection was lent.
+     *
+     * @param connection the connection
+     * @param waited how long the borrow took, from the call to the lease: the wait for a
+     *     connection, the check and a connect if one was needed (the acquire time)
+     */
+    default void connectionBorrowed(ConnectionInfo connection, Duration waited) {
     }
 
-    /** A connection came back and went back into the pool. @param connection the connection */
-    default void connectionReturned(ConnectionInfo connection) {
+    /**
+     * A borrow failed: it timed out, was refused past {@code maxWaiters}, could not connect, or
+     * found the pool closed.
+     *
+     * @param endpoint the endpoint
+     * @param waited how long the borrow took before it failed
+     * @param failure what {@link ConnectionPool#borrow(Endpoint)} threw
+     */
+    default void borrowFailed(Endpoint endpoint, Duration waited, IOException failure) {
+    }
+
+    /**
+     * A connection came back and went back into the pool.
+     *
+     * @param connection the connection
+     * @param held how long its borrower held it (the usage time)
+     */
+    default void connectionReturned(ConnectionInfo connection, Duration held) {
     }
 
     /**

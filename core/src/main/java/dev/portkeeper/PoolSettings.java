@@ -224,45 +224,66 @@ public final class PoolSettings {
             churnGuard = s.churnGuard;
         }
 
-        /** @param value 1 to {@value #MAX_CONNECTIONS}; default {@value #DEFAULT_MAX_PER_ENDPOINT} @return this */
+        /**
+         * @param value 1 to {@value #MAX_CONNECTIONS}; default {@value #DEFAULT_MAX_PER_ENDPOINT}
+         * @return this
+         */
         public Builder maxPerEndpoint(int value) {
             maxPerEndpoint = Checks.atMost("maxPerEndpoint", Checks.positive("maxPerEndpoint", value), MAX_CONNECTIONS);
             return this;
         }
 
-        /** @param value 1 to {@value #MAX_CONNECTIONS}; default {@value #DEFAULT_MAX_TOTAL} @return this */
+        /**
+         * @param value 1 to {@value #MAX_CONNECTIONS}; default {@value #DEFAULT_MAX_TOTAL}
+         * @return this
+         */
         public Builder maxTotal(int value) {
             maxTotal = Checks.atMost("maxTotal", Checks.positive("maxTotal", value), MAX_CONNECTIONS);
             return this;
         }
 
-        /** @param value 0 (off, the default) or more, at most {@code maxPerEndpoint} @return this */
+        /**
+         * @param value 0 (off, the default) or more, at most {@code maxPerEndpoint}
+         * @return this
+         */
         public Builder minIdlePerEndpoint(int value) {
             minIdlePerEndpoint = Checks.notNegative("minIdlePerEndpoint", value);
             return this;
         }
 
-        /** @param value zero (do not wait) up to 1 day; default 5 s @return this */
+        /**
+         * @param value zero (do not wait) up to 1 day; default 5 s
+         * @return this
+         */
         public Builder acquireTimeout(Duration value) {
             acquireTimeout = Checks.atMost("acquireTimeout", Checks.notNegative("acquireTimeout", value),
                     Duration.ofDays(1), "1 day");
             return this;
         }
 
-        /** @param value 0 (never wait) to {@value #MAX_CONNECTIONS}; default {@value #DEFAULT_MAX_WAITERS} @return this */
+        /**
+         * @param value 0 (never wait) to {@value #MAX_CONNECTIONS}; default {@value #DEFAULT_MAX_WAITERS}
+         * @return this
+         */
         public Builder maxWaiters(int value) {
             maxWaiters = Checks.atMost("maxWaiters", Checks.notNegative("maxWaiters", value), MAX_CONNECTIONS);
             return this;
         }
 
-        /** @param value zero (no limit) up to 365 days; default 30 min @return this */
+        /**
+         * @param value zero (no limit) up to 365 days; default 30 min
+         * @return this
+         */
         public Builder maxLifetime(Duration value) {
             maxLifetime = Checks.atMost("maxLifetime", Checks.notNegative("maxLifetime", value), Checks.ONE_YEAR,
                     "365 days");
             return this;
         }
 
-        /** @param value from 0 (every connection lives exactly maxLifetime) to below 1; default 0.1 @return this */
+        /**
+         * @param value from 0 (every connection lives exactly maxLifetime) to below 1; default 0.1
+         * @return this
+         */
         public Builder lifetimeJitter(double value) {
             if (!(value >= 0.0 && value < 1.0)) {
                 throw new IllegalArgumentException("lifetimeJitter must be at least 0 and below 1: " + value);
@@ -271,14 +292,20 @@ public final class PoolSettings {
             return this;
         }
 
-        /** @param value zero (never) up to 365 days; default 5 min @return this */
+        /**
+         * @param value zero (never) up to 365 days; default 5 min
+         * @return this
+         */
         public Builder idleTimeout(Duration value) {
             idleTimeout = Checks.atMost("idleTimeout", Checks.notNegative("idleTimeout", value), Checks.ONE_YEAR,
                     "365 days");
             return this;
         }
 
-        /** @param value 1 ms to 1 day; default 5 s @return this */
+        /**
+         * @param value 1 ms to 1 day; default 5 s
+         * @return this
+         */
         public Builder evictionInterval(Duration value) {
             evictionInterval = Checks.atMost("evictionInterval", Checks.positive("evictionInterval", value),
                     Duration.ofDays(1), "1 day");
@@ -288,14 +315,20 @@ public final class PoolSettings {
             return this;
         }
 
-        /** @param value zero (off, the default) up to 365 days @return this */
+        /**
+         * @param value zero (off, the default) up to 365 days
+         * @return this
+         */
         public Builder leakDetectionThreshold(Duration value) {
             leakDetectionThreshold = Checks.atMost("leakDetectionThreshold",
                     Checks.notNegative("leakDetectionThreshold", value), Checks.ONE_YEAR, "365 days");
             return this;
         }
 
-        /** @param value what to do under port-budget pressure; default {@link ChurnGuard#ON} @return this */
+        /**
+         * @param value what to do under port-budget pressure; default {@link ChurnGuard#ON}
+         * @return this
+         */
         public Builder churnGuard(ChurnGuard value) {
             churnGuard = Objects.requireNonNull(value, "churnGuard");
             return this;

@@ -12,7 +12,7 @@ package dev.portkeeper;
  * @param max the limit that applies: {@code maxPerEndpoint} for an endpoint, {@code maxTotal}
  *     for the pool
  */
-public record PoolStats(int active, int idle, int pending, int waiting, int max) implements java.io.Serializable {
+public record PoolStats(int active, int idle, int pending, int waiting, int max) {
 
     /** @return connections that count against {@link #max()}: active, idle and pending */
     public int total() {

@@ -25,11 +25,19 @@ public interface PortBudget {
      */
     double sustainableOpenRate(Endpoint endpoint);
 
-    /** A pool attached to this budget opened a connection. @param connection the connection */
+    /**
+     * A pool attached to this budget opened a connection.
+     *
+     * @param connection the connection
+     */
     default void connectionOpened(ConnectionInfo connection) {
     }
 
-    /** A pool attached to this budget closed a connection. @param event what was closed, and where its TIME_WAIT landed */
+    /**
+     * A pool attached to this budget closed a connection.
+     *
+     * @param event what was closed, and where its TIME_WAIT landed
+     */
     default void connectionClosed(ConnectionClosed event) {
     }
 

@@ -21,11 +21,17 @@ import java.util.Map;
 public final class PortExhaustedException extends PortkeeperException {
     private static final long serialVersionUID = 1L;
 
+    /** The address connect() was given. */
     private final InetSocketAddress remote;
+    /** The lower bound of the range, 0 when unknown. */
     private final int rangeLow;
+    /** The upper bound of the range, 0 when unknown. */
     private final int rangeHigh;
+    /** The range's usable ports, 0 when unknown. */
     private final int capacity;
+    /** Sockets toward the destination by state. */
     private final Map<String, Integer> states;
+    /** Why the kernel's numbers are missing, or null. */
     private final String kernelUnavailableReason;
 
     /**

@@ -12,7 +12,8 @@ import java.io.IOException;
 public abstract class PortkeeperException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    private final Endpoint endpoint;
+    /** The endpoint the failure concerns, or null; not serialized. */
+    private final transient Endpoint endpoint;
 
     /**
      * @param endpoint the endpoint the failure concerns, or null if none

@@ -15,8 +15,13 @@ import java.util.Optional;
  *   <tr><th>option</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>{@code connectTimeout}</td><td>5 s</td><td>bound on {@code connect()}</td></tr>
  *   <tr><td>{@code readTimeout}</td><td>30 s</td>
- *       <td>bound on one blocking read ({@code SO_TIMEOUT}); 0 waits forever. A read that times out
- *       leaves the protocol out of step, so that connection is discarded when it is closed</td></tr>
+ *       <td>bound on one blocking read; 0 waits forever. Enforced by the pool's background thread like
+ *       the write timeout (so it fires between the timeout and 1.25 times it): a read still blocked
+ *       then fails with a {@link java.net.SocketTimeoutException}, and the connection, out of step,
+ *       is closed when it is given back. Not {@code SO_TIMEOUT}, because a timed read on a
+ *       socket channel costs four {@code fcntl} calls and a {@code poll} on every read; a lease that
+ *       needs a precise timeout sets its own with {@link PooledConnection#setReadTimeout(Duration)},
+ *       which is {@code SO_TIMEOUT}</td></tr>
  *   <tr><td>{@code writeTimeout}</td><td>0 (none)</td>
  *       <td>bound on one blocking write: a write still blocked after it (a peer that does not read,
  *       so the send buffer stays full) has its connection closed with a reset and fails with a
@@ -228,14 +233,20 @@ public final class SocketPolicy {
             localAddress = p.localAddress;
         }
 
-        /** @param value at least 1 ms, at most {@link Integer#MAX_VALUE} ms; default 5 s @return this */
+        /**
+         * @param value at least 1 ms, at most {@link Integer#MAX_VALUE} ms; default 5 s
+         * @return this
+         */
         public Builder connectTimeout(Duration value) {
             connectTimeout = millisOrLess("connectTimeout",
                     Checks.zeroOrAtLeastOneMilli("connectTimeout", Checks.positive("connectTimeout", value)));
             return this;
         }
 
-        /** @param value zero (wait forever), or 1 ms to {@link Integer#MAX_VALUE} ms; default 30 s @return this */
+        /**
+         * @param value zero (wait forever), or 1 ms to {@link Integer#MAX_VALUE} ms; default 30 s
+         * @return this
+         */
         public Builder readTimeout(Duration value) {
             readTimeout = millisOrLess("readTimeout",
                     Checks.zeroOrAtLeastOneMilli("readTimeout", Checks.notNegative("readTimeout", value)));
@@ -252,31 +263,46 @@ public final class SocketPolicy {
             return this;
         }
 
-        /** @param value whether to set TCP_NODELAY; default true @return this */
+        /**
+         * @param value whether to set TCP_NODELAY; default true
+         * @return this
+         */
         public Builder tcpNoDelay(boolean value) {
             tcpNoDelay = value;
             return this;
         }
 
-        /** @param value whether to set SO_KEEPALIVE; default true @return this */
+        /**
+         * @param value whether to set SO_KEEPALIVE; default true
+         * @return this
+         */
         public Builder keepAlive(boolean value) {
             keepAlive = value;
             return this;
         }
 
-        /** @param value 1 to 32,767 s, whole seconds (rounded down); default 60 s @return this */
+        /**
+         * @param value 1 to 32,767 s, whole seconds (rounded down); default 60 s
+         * @return this
+         */
         public Builder keepAliveIdle(Duration value) {
             keepAliveIdle = Duration.ofSeconds(Checks.atLeastOneSecond("keepAliveIdle", value).getSeconds());
             return this;
         }
 
-        /** @param value 1 to 32,767 s, whole seconds (rounded down); default 10 s @return this */
+        /**
+         * @param value 1 to 32,767 s, whole seconds (rounded down); default 10 s
+         * @return this
+         */
         public Builder keepAliveInterval(Duration value) {
             keepAliveInterval = Duration.ofSeconds(Checks.atLeastOneSecond("keepAliveInterval", value).getSeconds());
             return this;
         }
 
-        /** @param value 1 to 127 (the kernel's limit); default 6 @return this */
+        /**
+         * @param value 1 to 127 (the kernel's limit); default 6
+         * @return this
+         */
         public Builder keepAliveCount(int value) {
             if (value < 1 || value > 127) {
                 throw new IllegalArgumentException("keepAliveCount must be between 1 and 127: " + value);
@@ -285,13 +311,19 @@ public final class SocketPolicy {
             return this;
         }
 
-        /** @param value bytes, 0 (kernel default, the default) or more @return this */
+        /**
+         * @param value bytes, 0 (kernel default, the default) or more
+         * @return this
+         */
         public Builder sendBufferSize(int value) {
             sendBufferSize = Checks.notNegative("sendBufferSize", value);
             return this;
         }
 
-        /** @param value bytes, 0 (kernel default, the default) or more @return this */
+        /**
+         * @param value bytes, 0 (kernel default, the default) or more
+         * @return this
+         */
         public Builder receiveBufferSize(int value) {
             receiveBufferSize = Checks.notNegative("receiveBufferSize", value);
             return this;

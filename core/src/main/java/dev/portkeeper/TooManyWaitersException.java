@@ -8,6 +8,7 @@ package dev.portkeeper;
 public final class TooManyWaitersException extends PortkeeperException {
     private static final long serialVersionUID = 1L;
 
+    /** The configured bound. */
     private final int maxWaiters;
 
     /**

@@ -274,12 +274,12 @@ class ConnectionPoolTest {
             }
 
             @Override
-            public void connectionBorrowed(ConnectionInfo c) {
+            public void connectionBorrowed(ConnectionInfo c, Duration waited) {
                 throw new IllegalStateException("boom");
             }
 
             @Override
-            public void connectionReturned(ConnectionInfo c) {
+            public void connectionReturned(ConnectionInfo c, Duration held) {
                 throw new IllegalStateException("boom");
             }
 

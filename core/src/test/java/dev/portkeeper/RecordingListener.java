@@ -81,12 +81,12 @@ final class RecordingListener implements PoolListener {
     }
 
     @Override
-    public void connectionBorrowed(ConnectionInfo connection) {
+    public void connectionBorrowed(ConnectionInfo connection, java.time.Duration waited) {
         borrowed.add(connection);
     }
 
     @Override
-    public void connectionReturned(ConnectionInfo connection) {
+    public void connectionReturned(ConnectionInfo connection, java.time.Duration held) {
         returned.add(connection);
     }
 

@@ -1,7 +1,6 @@
 package dev.portkeeper.cli;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** What one demo phase did; the fields are what {@code --json} prints. */
 final class DemoPhase {
@@ -41,11 +40,11 @@ final class DemoPhase {
         return seconds > 0 && timeWaitCreated > 0 ? timeWaitCreated / seconds : 0;
     }
 
-    Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
+    ObjectNode toJson() {
+        ObjectNode m = ReportJson.MAPPER.createObjectNode();
         m.put("requests", requests);
-        m.put("seconds", Math.round(seconds * 1000) / 1000.0);
-        m.put("throughput", Math.round(throughput() * 10) / 10.0);
+        m.set("seconds", ReportJson.number(seconds, 1000));
+        m.set("throughput", ReportJson.number(throughput(), 10));
         m.put("timeWaitCreated", timeWaitCreated < 0 ? null : timeWaitCreated);
         m.put("failures", failures);
         m.put("connectionsOpened", connectionsOpened);

@@ -1,15 +1,14 @@
 package dev.portkeeper.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portkeeper.budget.BudgetAlert;
 import dev.portkeeper.budget.BudgetLevel;
 import dev.portkeeper.kernel.EphemeralRange;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /** What the demo prints: the table and what it means, or one JSON object. */
@@ -39,22 +38,20 @@ final class DemoReport {
     }
 
     String json() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("short", shortPhase.toJson());
-        m.put("pooled", pooledPhase.toJson());
+        ObjectNode m = ReportJson.MAPPER.createObjectNode();
+        m.set("short", shortPhase.toJson());
+        m.set("pooled", pooledPhase.toJson());
         m.put("kernelView", kernelUnavailable.map(r -> "unavailable: " + r).orElse("available"));
-        Map<String, Object> r = new LinkedHashMap<>();
+        ObjectNode r = m.putObject("ephemeralRange");
         r.put("low", range.low());
         r.put("high", range.high());
         r.put("capacity", range.capacity());
-        m.put("ephemeralRange", r);
         m.put("netns", namespace);
-        List<Object> list = new ArrayList<>();
+        ArrayNode list = m.putArray("alerts");
         for (BudgetAlert a : alerts) {
             list.add(ReportJson.alert(a));
         }
-        m.put("alerts", list);
-        return Json.write(m);
+        return ReportJson.write(m);
     }
 
     String text() {

@@ -15,21 +15,18 @@ import picocli.CommandLine.Spec;
  * {@code portkeeper doctor}: one look at the port budget of the network namespace it runs in,
  * and what to change. Reads only; exits as a monitoring plugin does.
  */
-@Command(name = "doctor", mixinStandardHelpOptions = true, sortOptions = false,
-        exitCodeOnInvalidInput = ExitStatus.UNKNOWN, exitCodeOnExecutionException = ExitStatus.UNKNOWN,
+@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
         description = {
             "Takes one snapshot of the ephemeral-port budget of this network namespace (a container or pod has its"
                     + " own): the range and its capacity, reserved ports, the sysctls that matter, TIME_WAIT /"
                     + " CLOSE_WAIT / ESTABLISHED per destination most pressed first, the processes holding CLOSE_WAIT"
                     + " sockets where /proc lets it see them, TIME_WAIT buckets and file descriptors, and the tuning"
                     + " advisor's findings. It changes nothing.",
-            ""},
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {
-            "0:OK",
-            "1:WARN: a budget is at 60 % or forecast to run out within 5 min",
-            "2:CRITICAL (85 %, or within 60 s) or EXHAUSTED",
-            "3:could not tell: the kernel's socket tables cannot be read, or the command failed"})
+            "",
+            "Its verdict, and its exit status, is the worst of the port budget's level (every destination,"
+                    + " TIME_WAIT buckets, file descriptors) and the advisor's findings (a WARN finding makes it WARN;"
+                    + " INFO ones do not count).",
+            ""})
 final class DoctorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -66,6 +63,6 @@ final class DoctorCommand implements Callable<Integer> {
             out.print(new DoctorText(Style.forTerminal(noColor), top).render(report));
         }
         out.flush();
-        return report.exitStatus();
+        return report.verdict().exitStatus();
     }
 }

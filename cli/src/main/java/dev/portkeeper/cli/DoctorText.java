@@ -41,10 +41,12 @@ final class DoctorText {
         sb.append(style.bold("Portkeeper doctor")).append(": ").append(report.source()).append(", ")
                 .append(TIME.format(s.time())).append('\n');
         BudgetLevel level = s.level();
-        int exit = report.exitStatus();
+        Verdict verdict = report.verdict();
+        int exit = verdict.exitStatus();
         if (s.kernelViewAvailable()) {
-            sb.append("Level ").append(style.level(level, level.name())).append(" (exit status ").append(exit)
-                    .append(")\n");
+            sb.append("Verdict ").append(style.level(levelOf(verdict), verdict.name())).append(" (exit status ")
+                    .append(exit).append("): port budget ").append(style.level(level, level.name()))
+                    .append(", advice ").append(report.adviceVerdict().name()).append('\n');
         } else {
             sb.append("Kernel view ").append(style.level(BudgetLevel.CRITICAL, "unavailable")).append(": ")
                     .append(s.kernelUnavailableReason().orElse("?")).append(" (exit status ").append(exit)
@@ -59,6 +61,18 @@ final class DoctorText {
         host(sb, report);
         advice(sb, report.findings());
         return sb.toString();
+    }
+
+    /** The colour of a verdict: that of the budget level of the same name. */
+    static BudgetLevel levelOf(Verdict verdict) {
+        switch (verdict) {
+            case OK:
+                return BudgetLevel.OK;
+            case WARN:
+                return BudgetLevel.WARN;
+            default:
+                return BudgetLevel.CRITICAL;
+        }
     }
 
     private String heading(String text) {

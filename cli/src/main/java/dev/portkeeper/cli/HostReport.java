@@ -10,8 +10,10 @@ import dev.portkeeper.kernel.TcpTable;
 import java.util.List;
 
 /**
- * What doctor and watch report at one moment: the monitor's snapshot, the advisor's findings
- * on it and, for doctor, the processes holding CLOSE_WAIT sockets. Nothing here changes the host.
+ * What doctor and watch report at one moment: the monitor's snapshot (its destinations and totals
+ * come from one read of the socket tables), the advisor's findings on it and, for doctor, the
+ * processes holding CLOSE_WAIT sockets, found in a second read of the table right after (a socket's
+ * inode is not in the snapshot). Nothing here changes the host.
  *
  * @param source what was read, e.g. {@code network namespace net:[4026531840]}
  * @param live whether it is this host's {@code /proc} (so "this process" means something)
@@ -43,7 +45,13 @@ record HostReport(String source, boolean live, BudgetSnapshot snapshot, List<Fin
         return new HostReport(source.describe(), source.live(), snapshot, findings, owners);
     }
 
-    int exitStatus() {
-        return ExitStatus.of(snapshot);
+    /** @return the worst of the budget's level and the findings, UNKNOWN without the kernel view */
+    Verdict verdict() {
+        return Verdict.of(snapshot, findings);
+    }
+
+    /** @return the worst finding's level, OK when there are none or only INFO ones */
+    Verdict adviceVerdict() {
+        return Verdict.of(findings);
     }
 }

@@ -1,12 +1,13 @@
 package dev.portkeeper.cli;
 
+import dev.portkeeper.netns.Commands;
+import dev.portkeeper.netns.Unshare;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,32 +40,17 @@ final class NetnsLauncher {
             err.println("demo --netns: cannot read /proc/self/ns/net: " + e);
             return ExitStatus.UNKNOWN;
         }
-        Optional<Path> unshare = ProcessRunner.find("unshare");
-        if (unshare.isEmpty() || ProcessRunner.find("ip").isEmpty()) {
+        if (Commands.find("unshare").isEmpty() || Commands.find("ip").isEmpty()) {
             err.println("demo --netns: needs 'unshare' (util-linux) and 'ip' (iproute2)");
             return ExitStatus.UNKNOWN;
         }
-        List<String> prefix = null;
-        List<String> failures = new ArrayList<>();
-        for (List<String> flags : List.of(List.of("-n"), List.of("-r", "-n"))) {
-            List<String> candidate = new ArrayList<>();
-            candidate.add(unshare.get().toString());
-            candidate.addAll(flags);
-            candidate.add("--");
-            List<String> probe = new ArrayList<>(candidate);
-            probe.add("true");
-            ProcessRunner.Result r = ProcessRunner.run(probe, PROBE_TIMEOUT);
-            if (r.ok()) {
-                prefix = candidate;
-                break;
-            }
-            failures.add("unshare " + String.join(" ", flags) + ": " + r.describe());
-        }
-        if (prefix == null) {
+        Unshare.Probe probe = Unshare.probe(List.of("true"), PROBE_TIMEOUT);
+        if (!probe.available()) {
             err.println("demo --netns: cannot create a private network namespace (run as root, or allow unprivileged"
-                    + " user namespaces): " + String.join("; ", failures));
+                    + " user namespaces): " + probe.reason());
             return ExitStatus.UNKNOWN;
         }
+        List<String> prefix = probe.prefix().orElseThrow();
         List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String name : System.getProperties().stringPropertyNames()) {
@@ -85,19 +71,14 @@ final class NetnsLauncher {
             err.println("demo --netns: cannot start " + command.get(0) + ": " + e.getMessage());
             return ExitStatus.UNKNOWN;
         }
-        Thread reaper = new Thread(() -> kill(child), "demo-netns-reaper");
+        Thread reaper = new Thread(() -> Commands.killTree(child), "demo-netns-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
         if (!child.waitFor(TIMEOUT.toMinutes(), TimeUnit.MINUTES)) {
             err.println("demo --netns: the demo in the namespace ran past " + TIMEOUT.toMinutes() + " min; killed");
-            kill(child);
+            Commands.killTree(child);
             return ExitStatus.UNKNOWN;
         }
         Runtime.getRuntime().removeShutdownHook(reaper);
         return child.exitValue();
-    }
-
-    private static void kill(Process child) {
-        child.descendants().forEach(ProcessHandle::destroyForcibly);
-        child.destroyForcibly();
     }
 }

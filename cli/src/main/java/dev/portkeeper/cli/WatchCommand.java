@@ -27,8 +27,7 @@ import picocli.CommandLine.Spec;
  * {@code portkeeper watch}: doctor's view refreshed every interval, like {@code top}, with each
  * destination's close rate, trend and forecast, and the monitor's alerts as they fire.
  */
-@Command(name = "watch", mixinStandardHelpOptions = true, sortOptions = false,
-        exitCodeOnInvalidInput = ExitStatus.UNKNOWN, exitCodeOnExecutionException = ExitStatus.UNKNOWN,
+@Command(name = "watch", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
         description = {
             "Samples the ephemeral-port budget of this network namespace every --interval and shows, per"
                     + " destination, the ports in use by state, the close rate (connections this side closed first"
@@ -36,14 +35,10 @@ import picocli.CommandLine.Spec;
                     + " with the port budget monitor's alerts as they fire. On a terminal the screen is redrawn;"
                     + " otherwise each sample follows the last. Stops on Ctrl-C or after --duration. It changes"
                     + " nothing.",
-            ""},
-        exitCodeListHeading = "%nExit status (of the last sample, as doctor's):%n",
-        exitCodeList = {
-            "0:OK",
-            "1:WARN",
-            "2:CRITICAL or EXHAUSTED",
-            "3:could not tell: the kernel's socket tables cannot be read, or the command failed",
-            "130:stopped by Ctrl-C"})
+            "",
+            "It exits with the verdict of its last sample, as doctor does (the worst of the budget's level and"
+                    + " the advisor's findings), or 130 when stopped by Ctrl-C.",
+            ""})
 final class WatchCommand implements Callable<Integer> {
     private static final Duration MIN_INTERVAL = Duration.ofMillis(100);
     private static final Duration MAX_INTERVAL = Duration.ofHours(1);
@@ -57,12 +52,13 @@ final class WatchCommand implements Callable<Integer> {
     KernelSource source;
 
     @Option(names = "--interval", paramLabel = "TIME", defaultValue = "1s", converter = DurationConverter.class,
-            description = "Time between samples, 100ms to 1h (default: ${DEFAULT-VALUE}).")
-    Duration interval;
+            description = "Time between samples, 100ms to 1h: a number and a unit, ms, s, m or h"
+                    + " (default: ${DEFAULT-VALUE}).")
+    TypedDuration intervalOption;
 
     @Option(names = "--duration", paramLabel = "TIME", converter = DurationConverter.class,
             description = "Stop after this long (e.g. 30s, 5m); default: until Ctrl-C.")
-    Duration duration;
+    TypedDuration durationOption;
 
     @Option(names = "--json", description = "Write one JSON object per sample and line: doctor's fields, time and the"
             + " alerts fired since the line before.")
@@ -79,11 +75,14 @@ final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Duration interval = intervalOption.value();
         if (interval.compareTo(MIN_INTERVAL) < 0 || interval.compareTo(MAX_INTERVAL) > 0) {
-            throw new ParameterException(spec.commandLine(), "--interval must be between 100ms and 1h: " + interval);
+            throw new ParameterException(spec.commandLine(), "--interval must be between 100ms and 1h: "
+                    + intervalOption);
         }
+        Duration duration = durationOption == null ? null : durationOption.value();
         if (duration != null && (duration.isNegative() || duration.isZero())) {
-            throw new ParameterException(spec.commandLine(), "--duration must be greater than 0: " + duration);
+            throw new ParameterException(spec.commandLine(), "--duration must be greater than 0: " + durationOption);
         }
         if (top < 0) {
             throw new ParameterException(spec.commandLine(), "--top must be 0 (all) or more: " + top);
@@ -112,7 +111,7 @@ final class WatchCommand implements Callable<Integer> {
                 for (BudgetAlert a; (a = fired.poll()) != null;) {
                     alerts.add(a);
                 }
-                status = report.exitStatus();
+                status = report.verdict().exitStatus();
                 if (json) {
                     out.println(ReportJson.watch(report, alerts));
                 } else if (terminal) {

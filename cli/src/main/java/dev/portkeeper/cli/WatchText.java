@@ -42,7 +42,10 @@ final class WatchText {
                 .append(CLOCK.format(s.time())).append(", every ").append(Texts.duration(interval)).append(terminal ? " (Ctrl-C to stop)" : "")
                 .append('\n');
         if (s.kernelViewAvailable()) {
-            sb.append("Level ").append(style.level(s.level(), s.level().name()));
+            Verdict verdict = report.verdict();
+            sb.append("Verdict ").append(style.level(DoctorText.levelOf(verdict), verdict.name()))
+                    .append(" (budget ").append(s.level().name()).append(", advice ")
+                    .append(report.adviceVerdict().name()).append(')');
         } else {
             sb.append("Kernel view ").append(style.level(BudgetLevel.CRITICAL, "unavailable")).append(": ")
                     .append(s.kernelUnavailableReason().orElse("?"));
@@ -52,7 +55,8 @@ final class WatchText {
                 .append(Texts.count(s.capacity())).append(" ports per destination");
         HostBudget h = s.host();
         if (h.timeWait().isPresent() && h.maxTimeWaitBuckets().isPresent()) {
-            sb.append("   time-wait ").append(Texts.count(h.timeWait().getAsLong())).append(" of ")
+            // sockstat's count (TIME_WAIT and FIN_WAIT2 minisockets), not the table's: say which
+            sb.append("   tw buckets ").append(Texts.count(h.timeWait().getAsLong())).append(" of ")
                     .append(Texts.count(h.maxTimeWaitBuckets().getAsLong()));
         }
         sb.append('\n');

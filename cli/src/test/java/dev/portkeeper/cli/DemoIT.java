@@ -58,7 +58,7 @@ class DemoIT {
                 .isBetween(field(json, "short", "timeWaitCreated"), 400);
         assertThat(field(json, "pooled", "peakPortsInUse")).isBetween(1, 3);
         assertThat(json).contains("\"netns\":null", "\"firstFailure\":null", "\"alerts\":[");
-        MiniJson.object(json.trim());
+        JsonTree.object(json.trim());
     }
 
     @Test

@@ -3,11 +3,13 @@ package dev.portkeeper.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portkeeper.testing.Netns;
+import dev.portkeeper.testing.NetnsScenario;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
@@ -31,7 +33,7 @@ class DemoNetnsIT {
         Jar.Run run = Jar.run(Jar.path(), Duration.ofSeconds(180), "demo", "--netns", "--json");
 
         assertThat(run.exitCode()).as("%s", run).isZero();
-        Map<String, Object> demo = MiniJson.object(run.stdout());
+        Map<String, Object> demo = JsonTree.object(run.stdout());
         assertThat((String) demo.get("netns")).matches("net:\\[\\d+]");
         Map<String, Object> namespaceRange = DoctorCaptureIT.get(demo, "ephemeralRange");
         assertThat(namespaceRange).containsEntry("low", new BigDecimal(40000)).containsEntry("high", new BigDecimal(40999));
@@ -62,6 +64,32 @@ class DemoNetnsIT {
         assertThat(Files.readString(TW_REUSE)).as("the host's tcp_tw_reuse is untouched").isEqualTo(twReuse);
     }
 
+    /** Without --netns, in a namespace of 100 ports: the short phase fails, and that is exit status 1. */
+    @Test
+    void failedRequestsAreExitStatusOne() {
+        Netns.assumeAvailable();
+        HashMap<String, String> seen = Netns.builder().portRange(40000, 40099).sysctl("net.ipv4.tcp_tw_reuse", "0")
+                .timeout(Duration.ofSeconds(150)).build().run(DemoInNarrowRange.class, Jar.path().toString());
+        assertThat(seen.get("exit")).as("%s", seen).isEqualTo(Integer.toString(ExitStatus.WARN));
+        Map<String, Object> demo = JsonTree.object(seen.get("stdout"));
+        assertThat(((BigDecimal) DoctorCaptureIT.<Map<String, Object>>get(demo, "short").get("failures")).intValue())
+                .isPositive();
+        assertThat(DoctorCaptureIT.<Map<String, Object>>get(demo, "pooled")).containsEntry("failures", BigDecimal.ZERO);
+    }
+
+    /** Runs {@code demo} (not {@code --netns}) inside the namespace the test made. */
+    public static class DemoInNarrowRange implements NetnsScenario<HashMap<String, String>> {
+        @Override
+        public HashMap<String, String> run(List<String> args) {
+            Jar.Run run = Jar.run(Path.of(args.get(0)), Duration.ofSeconds(120), "demo", "--json", "--requests", "300");
+            HashMap<String, String> out = new HashMap<>();
+            out.put("exit", Integer.toString(run.exitCode()));
+            out.put("stdout", run.stdout());
+            out.put("stderr", run.stderr());
+            return out;
+        }
+    }
+
     @Test
     void theTableSaysWhatRanOut() {
         Netns.assumeAvailable();
@@ -80,7 +108,7 @@ class DemoNetnsIT {
         String range = Files.readString(RANGE);
         String own = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
         Jar.Run run = Jar.run("demo", "--netns-child=" + own);
-        assertThat(run.exitCode()).isEqualTo(3);
+        assertThat(run.exitCode()).isEqualTo(ExitStatus.UNKNOWN);
         assertThat(run.stderr()).contains("refusing to change sysctls: still in the parent's network namespace");
         assertThat(Files.readString(RANGE)).isEqualTo(range);
     }

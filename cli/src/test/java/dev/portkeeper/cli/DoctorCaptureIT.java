@@ -52,15 +52,20 @@ class DoctorCaptureIT {
     @Test
     void jsonIsTheGroundTruthOfTheCapture() {
         Jar.Run run = Jar.run(args("doctor", "--json"));
-        assertThat(run.exitCode()).as("OK: 52 of 1,000 ports at most; %s", run).isZero();
+        assertThat(run.exitCode()).as("budget OK (52 of 1,000 ports at most), advice WARN: verdict WARN; %s", run)
+                .isEqualTo(1);
         assertThat(run.stdout().lines()).as("one JSON object on one line").hasSize(1);
-        Map<String, Object> doc = MiniJson.object(run.stdout());
+        Map<String, Object> doc = JsonTree.object(run.stdout());
 
-        assertThat(doc).containsOnlyKeys("kernelView", "ephemeralRange", "sysctls", "destinations", "totals", "advice");
+        assertThat(doc.keySet()).containsExactly("time", "source", "verdict", "exitStatus", "level", "adviceLevel",
+                "kernelView", "ephemeralRange", "sysctls", "destinations", "totals", "host", "closeWait", "advice");
+        assertThat(doc).containsEntry("verdict", "WARN").containsEntry("exitStatus", BigDecimal.ONE)
+                .containsEntry("level", "OK").containsEntry("adviceLevel", "WARN");
+        assertThat((String) doc.get("source")).startsWith("procfs tree ");
         assertThat(doc.get("kernelView")).isEqualTo("available");
         Map<String, Object> range = get(doc, "ephemeralRange");
-        assertThat(range).isEqualTo(Map.of("low", new BigDecimal(40000),
-                "high", new BigDecimal(40999), "reserved", BigDecimal.ZERO, "capacity", new BigDecimal(1000)));
+        assertThat(range).isEqualTo(Map.of("low", new BigDecimal(40000), "high", new BigDecimal(40999),
+                "reserved", BigDecimal.ZERO, "listeners", BigDecimal.ZERO, "capacity", new BigDecimal(1000)));
         Map<String, Object> sysctls = get(doc, "sysctls");
         assertThat(sysctls).containsEntry("net.ipv4.ip_local_port_range", "40000 40999")
                 .containsEntry("net.ipv4.ip_local_reserved_ports", "")
@@ -76,7 +81,8 @@ class DoctorCaptureIT {
         assertThat(destinations).as("sorted by pressure: 52 of 1,000 before 15 of 1,000").hasSize(2);
         Map<String, Object> v4 = get(destinations, "0");
         assertThat(v4).containsOnlyKeys("local", "remote", "remotePort", "states", "used", "capacity", "level",
-                "secondsToExhaustion", "forecast");
+                "closesPerSecond", "trendPerSecond", "secondsToExhaustion", "forecast");
+        assertThat(v4).as("the text's CLOSES/S").containsEntry("closesPerSecond", new BigDecimal(4));
         assertThat(v4).containsEntry("local", "127.0.0.1").containsEntry("remote", "127.0.0.1")
                 .containsEntry("remotePort", new BigDecimal(11211))
                 .containsEntry("states", counts("ESTABLISHED", 7, "TIME_WAIT", 40, "CLOSE_WAIT", 5))
@@ -94,9 +100,17 @@ class DoctorCaptureIT {
         assertThat(totals).isEqualTo(counts("ESTABLISHED", 20, "TIME_WAIT", 52,
                 "CLOSE_WAIT", 5, "FIN_WAIT2", 5, "LISTEN", 2));
 
+        Map<String, Object> host = get(doc, "host");
+        assertThat(host).containsEntry("timeWait", new BigDecimal(57))
+                .containsEntry("maxTimeWaitBuckets", new BigDecimal(131072)).containsEntry("timeWaitLevel", "OK")
+                .containsKeys("timeWaitOverflows", "fds", "fdLimit", "fdLimitUnlimited", "fdLevel");
+        Map<String, Object> closeWait = get(doc, "closeWait");
+        assertThat(closeWait).containsEntry("total", new BigDecimal(5)).containsEntry("unattributed", new BigDecimal(5))
+                .containsEntry("owners", List.of());
+
         List<Map<String, Object>> advice = get(doc, "advice");
         assertThat(advice).allSatisfy(a -> {
-            assertThat(a).containsOnlyKeys("id", "severity", "text");
+            assertThat(a).containsOnlyKeys("id", "severity", "text", "seen", "change", "why", "caveat");
             assertThat((String) a.get("severity")).isIn("INFO", "WARN", "CRITICAL");
             assertThat((String) a.get("text")).contains(" Change: ", " Why: ", " Caveat: ");
         });
@@ -107,9 +121,9 @@ class DoctorCaptureIT {
     @Test
     void humanOutputIsAlignedTablesWithoutColourWhenNotATerminal() {
         Jar.Run run = Jar.run(args("doctor"));
-        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
         String text = run.stdout();
-        assertThat(text).doesNotContain("\u001b[").contains("Level OK (exit status 0)")
+        assertThat(text).doesNotContain("\u001b[").contains("Verdict WARN (exit status 1): port budget OK, advice WARN")
                 .containsPattern("range +40000-40999: 1,000 ports")
                 .containsPattern("net\\.ipv4\\.tcp_tw_reuse +0 +off")
                 .containsPattern("net\\.ipv4\\.tcp_max_tw_buckets +131072")
@@ -131,18 +145,18 @@ class DoctorCaptureIT {
     void noKernelViewIsExitStatusThree(@TempDir Path empty) {
         Jar.Run run = Jar.run("doctor", "--json", "--procfs", empty.toString());
         assertThat(run.exitCode()).as("%s", run).isEqualTo(3);
-        assertThat((String) MiniJson.object(run.stdout()).get("kernelView")).startsWith("unavailable: ")
+        assertThat((String) JsonTree.object(run.stdout()).get("kernelView")).startsWith("unavailable: ")
                 .contains("net/tcp");
         assertThat(Jar.run("doctor", "--procfs", empty.toString()).stdout()).contains("Kernel view unavailable");
     }
 
     @Test
-    void badOptionsAreExitStatusThreeSoThatMonitoringSaysUnknown() {
+    void badOptionsAreTheUsageStatusWhichMonitoringReportsAsUnknown() {
         Jar.Run run = Jar.run("doctor", "--procfs", "/no/such/dir");
-        assertThat(run.exitCode()).isEqualTo(3);
+        assertThat(run.exitCode()).isEqualTo(ExitStatus.USAGE);
         assertThat(run.stderr()).contains("--procfs /no/such/dir: no such directory");
-        assertThat(Jar.run("doctor", "--top", "-1").exitCode()).isEqualTo(3);
-        assertThat(Jar.run("doctor", "--bogus").exitCode()).isEqualTo(3);
+        assertThat(Jar.run("doctor", "--top", "-1").exitCode()).isEqualTo(ExitStatus.USAGE);
+        assertThat(Jar.run("doctor", "--bogus").exitCode()).isEqualTo(ExitStatus.USAGE);
     }
 
     @Test
@@ -150,7 +164,7 @@ class DoctorCaptureIT {
         assertThat(Jar.run("--help").stdout()).contains("doctor", "watch", "demo");
         Jar.Run doctor = Jar.run("doctor", "--help");
         assertThat(doctor.exitCode()).isZero();
-        assertThat(doctor.stdout()).contains("--json", "--procfs", "--no-color", "Exit status:", "CRITICAL");
+        assertThat(doctor.stdout()).contains("--json", "--procfs", "--no-color", "Exit status (every command):", "CRITICAL");
         assertThat(Jar.run("watch", "--help").stdout()).contains("--interval", "--duration", "--json");
         assertThat(Jar.run("demo", "--help").stdout()).contains("--requests", "--concurrency", "--netns");
     }

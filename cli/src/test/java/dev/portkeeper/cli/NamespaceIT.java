@@ -163,7 +163,7 @@ class NamespaceIT {
     void doctorMatchesSsAndTheKnownMix() throws IOException {
         assertThat(ssDestinations("ssAfterDoctor")).as("nothing moved while doctor ran")
                 .isEqualTo(ssDestinations("ssBefore"));
-        Map<String, Object> doctor = MiniJson.object(seen.get("doctorJson"));
+        Map<String, Object> doctor = JsonTree.object(seen.get("doctorJson"));
 
         assertThat(seen.get("ssBefore")).as("the IPv4 sockets are v4-mapped, in tcp6").contains("[::ffff:127.0.0.1]:5000");
         assertThat(Ss.fromDoctor(doctor)).isEqualTo(ssDestinations("ssBefore"));
@@ -177,6 +177,8 @@ class NamespaceIT {
                 .containsEntry("used", new java.math.BigDecimal(72))
                 .containsEntry("capacity", new java.math.BigDecimal(100)).containsEntry("level", "WARN");
         assertThat(doctor.get("kernelView")).isEqualTo("available");
+        assertThat(doctor).as("the budget is WARN; the verdict is at least that").containsEntry("level", "WARN")
+                .containsEntry("exitStatus", new java.math.BigDecimal(seen.get("doctorExit")));
         assertThat(seen.get("doctorExit")).as("WARN: 72 of 100 ports; stderr: %s", seen.get("doctorStderr"))
                 .isEqualTo("1");
     }
@@ -194,18 +196,18 @@ class NamespaceIT {
         List<String> lines = seen.get("watchJson").lines().toList();
         assertThat(lines).hasSize(4);
         for (String line : lines) {
-            Map<String, Object> sample = MiniJson.object(line);
+            Map<String, Object> sample = JsonTree.object(line);
             assertThat(Ss.fromDoctor(sample)).isEqualTo(ssDestinations("ssAfterWatch"));
             assertThat(Ss.totalsFromDoctor(sample)).isEqualTo(Ss.totals(seen.get("ssAfterWatch")));
         }
-        List<Map<String, Object>> firstAlerts = DoctorCaptureIT.get(MiniJson.object(lines.get(0)), "alerts");
+        List<Map<String, Object>> firstAlerts = DoctorCaptureIT.get(JsonTree.object(lines.get(0)), "alerts");
         assertThat(firstAlerts).anySatisfy(a -> {
             assertThat(a).containsEntry("from", "OK").containsEntry("to", "WARN");
             assertThat((String) a.get("subject")).endsWith("127.0.0.1:5000");
             assertThat((String) a.get("message")).contains("72 of 100");
         });
         for (String line : lines.subList(1, lines.size())) {
-            assertThat(MiniJson.object(line).get("alerts")).as("no change, no alert").isEqualTo(List.of());
+            assertThat(JsonTree.object(line).get("alerts")).as("no change, no alert").isEqualTo(List.of());
         }
         assertThat(seen.get("watchExit")).isEqualTo("1");
     }

@@ -3,10 +3,14 @@ package dev.portkeeper.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portkeeper.advice.Finding;
+import dev.portkeeper.advice.Severity;
+import dev.portkeeper.budget.BudgetLevel;
+import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,17 +20,24 @@ import picocli.CommandLine.TypeConversionException;
 class OutputFormatTest {
 
     @Test
-    void jsonEscapesAndKeepsOrder() {
-        Map<String, Object> m = new LinkedHashMap<>();
+    void jsonEscapesKeepsOrderAndHasNoNaN() {
+        ObjectNode m = ReportJson.MAPPER.createObjectNode();
         m.put("b", "quote \" backslash \\ newline \n tab \t bell \u0007");
-        m.put("a", Arrays.asList(1, 2.5, 3.0, null, true, Double.NaN));
-        m.put("n", null);
-        m.put("o", Map.of());
-        String json = Json.write(m);
-        assertThat(json).isEqualTo("{\"b\":\"quote \\\" backslash \\\\ newline \\n tab \\t bell \\u0007\","
-                + "\"a\":[1,2.5,3,null,true,null],\"n\":null,\"o\":{}}");
-        assertThat(MiniJson.parse(json)).isInstanceOf(Map.class);
-        assertThatThrownBy(() -> Json.write(List.of(new Object()))).isInstanceOf(IllegalArgumentException.class);
+        m.putArray("a").add(1).add(ReportJson.number(2.5, 10)).add(ReportJson.number(3.0, 10)).addNull().add(true)
+                .add(ReportJson.number(Double.NaN, 10)).add(ReportJson.number(Double.POSITIVE_INFINITY, 10));
+        m.putNull("n");
+        m.putObject("o");
+        String json = ReportJson.write(m);
+        assertThat(json).doesNotContain("\n", "NaN", "Infinity").startsWith("{\"b\":").contains("\\u0007");
+        Map<String, Object> back = JsonTree.object(json);
+        assertThat(back.keySet()).containsExactly("b", "a", "n", "o");
+        assertThat(back.get("b")).isEqualTo("quote \" backslash \\ newline \n tab \t bell \u0007");
+        assertThat(back.get("a")).isEqualTo(Arrays.asList(BigDecimal.ONE, new BigDecimal("2.5"), new BigDecimal(3), null,
+                true, null, null));
+        assertThat(back.get("n")).isNull();
+        assertThat(back.get("o")).isEqualTo(Map.of());
+        assertThat(ReportJson.number(1.2345, 100)).hasToString("1.23");
+        assertThatThrownBy(() -> JsonTree.parse("{\"a\":1} x")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -64,22 +75,37 @@ class OutputFormatTest {
     @Test
     void durationsAsPeopleWriteThem() {
         DurationConverter c = new DurationConverter();
-        assertThat(c.convert("500ms")).isEqualTo(Duration.ofMillis(500));
-        assertThat(c.convert("1s")).isEqualTo(Duration.ofSeconds(1));
-        assertThat(c.convert("1.5s")).isEqualTo(Duration.ofMillis(1500));
-        assertThat(c.convert("2")).isEqualTo(Duration.ofSeconds(2));
-        assertThat(c.convert("2m")).isEqualTo(Duration.ofMinutes(2));
-        assertThat(c.convert("1h")).isEqualTo(Duration.ofHours(1));
-        assertThat(c.convert("PT0.25S")).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.convert("500ms").value()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.convert("1s").value()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.convert("1.5s").value()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.convert("2m").value()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.convert("2min").value()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.convert("1h").value()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.convert("10ms")).as("repeats what was typed").hasToString("10ms");
+        assertThatThrownBy(() -> c.convert("2")).isInstanceOf(TypeConversionException.class)
+                .hasMessage("'2' has no unit: write " + DurationConverter.FORMS);
+        assertThatThrownBy(() -> c.convert("PT0.25S")).isInstanceOf(TypeConversionException.class)
+                .hasMessageStartingWith("'PT0.25S' is not a duration");
         assertThatThrownBy(() -> c.convert("soon")).isInstanceOf(TypeConversionException.class)
                 .hasMessageContaining("500ms");
     }
 
     @Test
-    void exitStatusesOfMonitoringPlugins() {
-        assertThat(ExitStatus.of(dev.portkeeper.budget.BudgetLevel.OK)).isZero();
-        assertThat(ExitStatus.of(dev.portkeeper.budget.BudgetLevel.WARN)).isEqualTo(1);
-        assertThat(ExitStatus.of(dev.portkeeper.budget.BudgetLevel.CRITICAL)).isEqualTo(2);
-        assertThat(ExitStatus.of(dev.portkeeper.budget.BudgetLevel.EXHAUSTED)).isEqualTo(2);
+    void verdictIsTheWorstOfBudgetAndAdvice() {
+        Finding warn = new Finding("w", Severity.WARN, "seen", "change", "why", "caveat");
+        Finding info = new Finding("i", Severity.INFO, "seen", "change", "why", "caveat");
+        Finding critical = new Finding("c", Severity.CRITICAL, "seen", "change", "why", "caveat");
+        assertThat(Verdict.of(BudgetLevel.OK)).isEqualTo(Verdict.OK);
+        assertThat(Verdict.of(BudgetLevel.WARN)).isEqualTo(Verdict.WARN);
+        assertThat(Verdict.of(BudgetLevel.CRITICAL)).isEqualTo(Verdict.CRITICAL);
+        assertThat(Verdict.of(BudgetLevel.EXHAUSTED)).isEqualTo(Verdict.CRITICAL);
+        assertThat(Verdict.of(List.of())).isEqualTo(Verdict.OK);
+        assertThat(Verdict.of(List.of(info))).isEqualTo(Verdict.OK);
+        assertThat(Verdict.of(List.of(info, warn))).isEqualTo(Verdict.WARN);
+        assertThat(Verdict.of(List.of(critical, warn))).isEqualTo(Verdict.CRITICAL);
+        assertThat(List.of(Verdict.OK, Verdict.WARN, Verdict.CRITICAL, Verdict.UNKNOWN))
+                .extracting(Verdict::exitStatus).containsExactly(0, 1, 2, 3);
+        assertThat(ExitStatus.TABLE.keySet()).extracting(String::strip)
+                .containsExactly("0", "1", "2", "3", "64", "130");
     }
 }

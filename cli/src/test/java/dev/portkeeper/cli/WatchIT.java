@@ -21,20 +21,23 @@ class WatchIT {
     @Test
     void jsonIsOneSnapshotPerLineWithDoctorsFieldsTimeAndAlerts() {
         Jar.Run run = Jar.run(DoctorCaptureIT.args("watch", "--json", "--interval", "200ms", "--duration", "1s"));
-        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.exitCode()).as("the capture's verdict, WARN (its advice); %s", run).isEqualTo(1);
         List<String> lines = run.stdout().lines().toList();
         assertThat(lines).as("samples at 0, 200, 400, 600 and 800 ms").hasSize(5);
-        Map<String, Object> doctor = MiniJson.object(Jar.run(DoctorCaptureIT.args("doctor", "--json")).stdout());
+        Map<String, Object> doctor = JsonTree.object(Jar.run(DoctorCaptureIT.args("doctor", "--json")).stdout());
         Instant previous = Instant.MIN;
         for (String line : lines) {
-            Map<String, Object> sample = MiniJson.object(line);
-            assertThat(sample.keySet()).containsExactly("time", "kernelView", "ephemeralRange", "sysctls",
-                    "destinations", "totals", "advice", "alerts");
+            Map<String, Object> sample = JsonTree.object(line);
+            assertThat(sample.keySet()).containsExactly("time", "source", "verdict", "exitStatus", "level",
+                    "adviceLevel", "kernelView", "ephemeralRange", "sysctls", "destinations", "totals", "host",
+                    "closeWait", "advice", "alerts");
+            assertThat(sample.get("closeWait")).as("watch does not look for owners").isNull();
             Instant time = Instant.parse((String) sample.get("time"));
             assertThat(time).isAfter(previous);
             previous = time;
             assertThat(sample.get("alerts")).as("nothing changes in a capture").isEqualTo(List.of());
-            for (String field : List.of("kernelView", "ephemeralRange", "sysctls", "destinations", "totals")) {
+            for (String field : List.of("verdict", "level", "kernelView", "ephemeralRange", "sysctls", "destinations",
+                    "totals", "host", "advice")) {
                 assertThat(sample.get(field)).as(field).isEqualTo(doctor.get(field));
             }
         }
@@ -43,7 +46,7 @@ class WatchIT {
     @Test
     void humanOutputShowsCloseRateTrendAndForecast() {
         Jar.Run run = Jar.run(DoctorCaptureIT.args("watch", "--interval", "250ms", "--duration", "500ms"));
-        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.exitCode()).as("%s", run).isEqualTo(1);
         assertThat(run.stdout()).doesNotContain("\u001b[")
                 .contains("CLOSES/S", "TREND/S", "EXHAUSTION", "every 250 ms")
                 .containsPattern("OK +127\\.0\\.0\\.1 +127\\.0\\.0\\.1:11211 +52 +1,000 +5\\.2% +40 +5 +7 +4\\.0 ");
@@ -51,10 +54,19 @@ class WatchIT {
     }
 
     @Test
-    void badIntervalIsExitStatusThree() {
-        assertThat(Jar.run("watch", "--interval", "10ms").exitCode()).isEqualTo(3);
-        assertThat(Jar.run("watch", "--interval", "soon").exitCode()).isEqualTo(3);
-        assertThat(Jar.run("watch", "--duration", "0s").exitCode()).isEqualTo(3);
+    void badDurationsAreTheUsageStatusAndRepeatWhatWasTyped() {
+        Jar.Run tooShort = Jar.run("watch", "--interval", "10ms");
+        assertThat(tooShort.exitCode()).isEqualTo(ExitStatus.USAGE);
+        assertThat(tooShort.stderr()).contains("--interval must be between 100ms and 1h: 10ms").doesNotContain("PT");
+        Jar.Run soon = Jar.run("watch", "--interval", "soon");
+        assertThat(soon.exitCode()).isEqualTo(ExitStatus.USAGE);
+        assertThat(soon.stderr()).contains("'soon' is not a duration", "500ms, 5s, 2m, 1h");
+        Jar.Run bare = Jar.run("watch", "--interval", "5");
+        assertThat(bare.exitCode()).isEqualTo(ExitStatus.USAGE);
+        assertThat(bare.stderr()).contains("'5' has no unit");
+        Jar.Run zero = Jar.run("watch", "--duration", "0s");
+        assertThat(zero.exitCode()).isEqualTo(ExitStatus.USAGE);
+        assertThat(zero.stderr()).contains("--duration must be greater than 0: 0s").doesNotContain("PT");
     }
 
     @Test
@@ -80,7 +92,7 @@ class WatchIT {
             assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("stopped by SIGINT").isTrue();
             assertThat(p.exitValue()).isEqualTo(130);
             reader.join(5_000);
-            assertThat(lines).allSatisfy(l -> MiniJson.object(l));
+            assertThat(lines).allSatisfy(l -> JsonTree.object(l));
         } finally {
             p.destroyForcibly();
         }

@@ -32,6 +32,7 @@ public final class Conn<K> {
     private final InetSocketAddress localAddress;
     private final InetSocketAddress remoteAddress;
     private final long openedAt;
+    private final long connectNanos;
     private final long expiresAt;
     private final boolean boundLocally;
     private final CloseRule closeRule;
@@ -45,11 +46,13 @@ public final class Conn<K> {
     private Attached attached;
     private Object attachment;
     volatile Lease<K> lease;
+    private final java.util.concurrent.CountDownLatch closedSignal = new java.util.concurrent.CountDownLatch(1);
     /** Decided once: past its lifetime and paid for by the churn guard. */
     volatile boolean retiring;
 
-    Conn(long id, K key, SocketChannel channel, long openedAt, long lifetimeNanos, boolean boundLocally,
-            CloseRule closeRule) throws IOException {
+    Conn(long id, K key, SocketChannel channel, long openedAt, long connectNanos, long lifetimeNanos,
+            boolean boundLocally, CloseRule closeRule) throws IOException {
+        this.connectNanos = connectNanos;
         this.id = id;
         this.key = key;
         this.channel = channel;
@@ -64,6 +67,11 @@ public final class Conn<K> {
         this.lastReturnedAt = openedAt;
         this.boundLocally = boundLocally;
         this.closeRule = closeRule;
+    }
+
+    /** @return counted down once the socket is closed and the connection left the counts */
+    java.util.concurrent.CountDownLatch closedSignal() {
+        return closedSignal;
     }
 
     /** @return the id, unique within the pool */
@@ -89,6 +97,11 @@ public final class Conn<K> {
     /** @return the engine clock's reading at the open */
     public long openedAt() {
         return openedAt;
+    }
+
+    /** @return how long the connect took */
+    public long connectNanos() {
+        return connectNanos;
     }
 
     /** @return times lent */
@@ -127,6 +140,11 @@ public final class Conn<K> {
 
     void lent() {
         useCount++;
+    }
+
+    /** @return nanoseconds until expiry, 0 if expired, -1 without lifetime */
+    long remainingLifetimeNanos(long now) {
+        return expiresAt == Long.MAX_VALUE ? -1 : Math.max(0, expiresAt - now);
     }
 
     boolean expired(long now) {

@@ -98,10 +98,21 @@ public final class Engine<K> implements AutoCloseable {
             return null;
         }
 
+        /** Connections whose socket is being closed: they still count against the limits. */
+        int closingCount() {
+            return count(Conn.CLOSED, Conn.CLOSED);
+        }
+
+        /** Connections at rest: idle, or reserved while the engine checks them (they are idle to a user). */
         int idleCount() {
+            return count(Conn.IDLE, Conn.RESERVED);
+        }
+
+        private int count(int state, int orState) {
             int n = 0;
             for (Conn<K> c : conns) {
-                if (c.state.get() == Conn.IDLE) {
+                int st = c.state.get();
+                if (st == state || st == orState) {
                     n++;
                 }
             }
@@ -117,7 +128,7 @@ public final class Engine<K> implements AutoCloseable {
         Conn<K> handed;
         /** Room reserved for it to open a connection. */
         boolean mayOpen;
-        /** With mayOpen: an idle connection of another endpoint it must close first (already uncounted). */
+        /** With mayOpen: an idle connection of another endpoint it must close, and see closed, first. */
         Conn<K> toClose;
         boolean poolClosed;
         /** The churn guard's hint: when a token comes, in nanoseconds from now; 0 for none. */
@@ -153,7 +164,7 @@ public final class Engine<K> implements AutoCloseable {
         this.closeRules = closeRules;
         this.longestPeerCloseNanos = longestPeerCloseNanos;
         this.guard = new ChurnGuardGate<>(cfg.name(), budgetSignal, cfg.guardMode(), ticker);
-        this.closer = new Closer<>(cfg.name(), events);
+        this.closer = new Closer<>(cfg.name(), events, this::closedAndUncounted);
         this.housekeeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "portkeeper-" + cfg.name() + "-housekeeper");
             t.setDaemon(true);
@@ -165,9 +176,13 @@ public final class Engine<K> implements AutoCloseable {
             long period = Math.min(Math.max(TimeUnit.NANOSECONDS.toMillis(cfg.leakThresholdNanos()) / 2, 10), 1000);
             housekeeper.scheduleWithFixedDelay(this::checkLeaksNow, period, period, TimeUnit.MILLISECONDS);
         }
-        if (cfg.writeTimeoutNanos() > 0) {
-            long period = Math.min(Math.max(TimeUnit.NANOSECONDS.toMillis(cfg.writeTimeoutNanos()) / 4, 10), 1000);
-            housekeeper.scheduleWithFixedDelay(this::checkWritesNow, period, period, TimeUnit.MILLISECONDS);
+        long shortestIo = Math.min(cfg.readTimeoutMillis() > 0 ? cfg.readTimeoutMillis() : Long.MAX_VALUE,
+                cfg.writeTimeoutNanos() > 0 ? TimeUnit.NANOSECONDS.toMillis(cfg.writeTimeoutNanos()) : Long.MAX_VALUE);
+        if (shortestIo != Long.MAX_VALUE) {
+            // Timeouts are the watchdog's, not SO_TIMEOUT's: a timed read on a socket channel costs four
+            // fcntl calls and a poll, a plain blocking read none of them.
+            long period = Math.min(Math.max(shortestIo / 4, 10), 1000);
+            housekeeper.scheduleWithFixedDelay(this::checkIoNow, period, period, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -185,6 +200,10 @@ public final class Engine<K> implements AutoCloseable {
         return TimeUnit.NANOSECONDS.toMillis(cfg.writeTimeoutNanos());
     }
 
+    long readTimeoutMillis() {
+        return cfg.readTimeoutMillis();
+    }
+
     // ---------------------------------------------------------------- borrow
 
     /**
@@ -197,26 +216,33 @@ public final class Engine<K> implements AutoCloseable {
      * @throws IOException the face's exception: timeout, too many waiters, closed, connect failure
      */
     public Lease<K> borrow(K key, long timeoutNanos) throws IOException {
-        if (closed) {
-            throw failures.poolClosed(key);
-        }
         long start = System.nanoTime();
-        long deadline = start + Math.min(Math.max(0, timeoutNanos), MAX_TIMEOUT_NANOS);
-        Conn<K> c = lastGivenBack.get();
-        if (c != null && (c.key() == key || c.key().equals(key)) && c.claim(Conn.IDLE, Conn.IN_USE)) {
-            Lease<K> lease = checked(c);
-            if (lease != null) {
-                return lease;
+        try {
+            if (closed) {
+                throw failures.poolClosed(key);
             }
-        }
-        Slot<K> slot = slots.computeIfAbsent(key, Slot::new);
-        while ((c = slot.claimIdle()) != null) {
-            Lease<K> lease = checked(c);
-            if (lease != null) {
-                return lease;
+            long deadline = start + Math.min(Math.max(0, timeoutNanos), MAX_TIMEOUT_NANOS);
+            Conn<K> c = lastGivenBack.get();
+            if (c != null && (c.key() == key || c.key().equals(key)) && c.claim(Conn.IDLE, Conn.IN_USE)) {
+                Lease<K> lease = checked(c, start);
+                if (lease != null) {
+                    return lease;
+                }
             }
+            Slot<K> slot = slots.computeIfAbsent(key, Slot::new);
+            while ((c = slot.claimIdle()) != null) {
+                Lease<K> lease = checked(c, start);
+                if (lease != null) {
+                    return lease;
+                }
+            }
+            return slowBorrow(key, slot, start, deadline);
+        } catch (IOException e) {
+            if (events.wantsLeaseEvents()) {
+                events.borrowFailed(key, System.nanoTime() - start, e);
+            }
+            throw e;
         }
-        return slowBorrow(key, slot, start, deadline);
     }
 
     private Lease<K> slowBorrow(K key, Slot<K> slot, long start, long deadline) throws IOException {
@@ -230,14 +256,25 @@ public final class Engine<K> implements AutoCloseable {
             }
             slot = w.slot;
             if (w.handed != null) {
-                Lease<K> lease = checked(w.handed);
+                Lease<K> lease = checked(w.handed, start);
                 if (lease != null) {
                     return lease;
                 }
                 continue; // it failed the check and was closed; go round again
             }
             if (w.toClose != null) {
-                closer.close(w.toClose, Cause.CAPACITY, null, true);
+                Conn<K> victim = w.toClose;
+                closer.close(victim, Cause.CAPACITY, null, true);
+                if (!awaitClosed(victim, deadline)) {
+                    lock.lock();
+                    try {
+                        unreserve(slot);
+                        dispatch();
+                        throw failures.acquireTimeout(key, deadline - start, counts(slot), counts(), null);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
             }
             return openNew(slot, start, deadline);
         }
@@ -309,6 +346,16 @@ public final class Engine<K> implements AutoCloseable {
         }
     }
 
+    /** Waits, at most until the deadline, for a connection closed to make room to be closed (PEER_FIRST takes a while). */
+    private boolean awaitClosed(Conn<K> victim, long deadline) {
+        try {
+            return victim.closedSignal().await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Under lock: an interrupted waiter gives back what it was granted. */
     private void giveBackGrant(Waiter<K> w) {
         if (w.handed != null) {
@@ -321,7 +368,7 @@ public final class Engine<K> implements AutoCloseable {
             if (w.toClose != null) {
                 Conn<K> victim = w.toClose;
                 w.toClose = null;
-                housekeeper.execute(() -> closer.close(victim, Cause.CAPACITY, null, true));
+                victim.state.set(Conn.IDLE); // it was only claimed: it goes back to rest
             }
         }
         dispatch();
@@ -360,7 +407,8 @@ public final class Engine<K> implements AutoCloseable {
             return false;
         }
         if (victim != null) {
-            uncount(victim);
+            // The victim counts until its socket is closed: the new one opens only after that.
+            victim.state.set(Conn.CLOSED);
             w.toClose = victim;
         }
         reserve(s);
@@ -452,6 +500,7 @@ public final class Engine<K> implements AutoCloseable {
         int timeout = (int) Math.min(cfg.connectTimeoutMillis(), Math.max(1, leftMillis));
         SocketChannel channel;
         Conn<K> c;
+        long connectStart = System.nanoTime();
         try {
             channel = opener.open(key, timeout);
         } catch (IOException | RuntimeException | Error e) {
@@ -471,8 +520,8 @@ public final class Engine<K> implements AutoCloseable {
             throw e;
         }
         try {
-            c = new Conn<>(ids.incrementAndGet(), key, channel, ticker.getAsLong(), drawLifetime(), cfg.boundLocally(),
-                    closeRules.apply(key));
+            c = new Conn<>(ids.incrementAndGet(), key, channel, ticker.getAsLong(), System.nanoTime() - connectStart,
+                    drawLifetime(), cfg.boundLocally(), closeRules.apply(key));
         } catch (IOException | RuntimeException e) {
             SocketClosing.closeQuietly(channel);
             lock.lock();
@@ -500,7 +549,7 @@ public final class Engine<K> implements AutoCloseable {
             retire(c, Cause.POOL_CLOSED, null, true);
             throw failures.poolClosed(key);
         }
-        return lend(c);
+        return lend(c, start);
     }
 
     /** @return whether the connect ran out of time (the JDK's type, never its message) */
@@ -529,7 +578,7 @@ public final class Engine<K> implements AutoCloseable {
      *
      * @return the lease, or null if the connection was closed instead
      */
-    private Lease<K> checked(Conn<K> c) throws IOException {
+    private Lease<K> checked(Conn<K> c, long start) throws IOException {
         boolean lentBefore = c.useCount() > 0;
         if (lentBefore && retireDecision(c, ticker.getAsLong())) {
             retire(c, Cause.EXPIRED, null, true);
@@ -541,10 +590,10 @@ public final class Engine<K> implements AutoCloseable {
         }
         switch (probe) {
             case HEALTHY:
-                return lend(c);
+                return lend(c, start);
             case STRAY_BYTES:
                 if (!lentBefore) {
-                    return lend(c);
+                    return lend(c, start);
                 }
                 retire(c, Cause.STRAY_BYTES, null, true);
                 return null;
@@ -557,7 +606,7 @@ public final class Engine<K> implements AutoCloseable {
         }
     }
 
-    private Lease<K> lend(Conn<K> c) throws IOException {
+    private Lease<K> lend(Conn<K> c, long start) throws IOException {
         c.lent();
         Throwable site = cfg.leakThresholdNanos() > 0
                 ? new Throwable("Connection to " + c.key() + " borrowed by thread '" + Thread.currentThread().getName() + "'")
@@ -565,19 +614,11 @@ public final class Engine<K> implements AutoCloseable {
         Lease<K> lease = new Lease<>(this, c, ticker.getAsLong(), site);
         c.lease = lease;
         if (closed && lease.abort("closed with the pool")) {
-            c.lease = null;
-            c.state.set(Conn.CLOSED);
-            lock.lock();
-            try {
-                uncount(c);
-            } finally {
-                lock.unlock();
-            }
-            closer.close(c, Cause.POOL_CLOSED, null, true);
+            retire(c, Cause.POOL_CLOSED, null, true);
             throw failures.poolClosed(c.key());
         }
         if (events.wantsLeaseEvents()) {
-            events.borrowed(c);
+            events.borrowed(c, System.nanoTime() - start);
         }
         return lease;
     }
@@ -611,20 +652,17 @@ public final class Engine<K> implements AutoCloseable {
                     TimeUnit.NANOSECONDS.toMillis(ticker.getAsLong() - lease.borrowedAt()));
         }
         if (abortNow) {
+            abort(c, requested);
+            return;
+        }
+        if (requested == Cause.RETIRED) {
             c.state.set(Conn.CLOSED);
-            lock.lock();
-            try {
-                uncount(c);
-                dispatch();
-            } finally {
-                lock.unlock();
-            }
-            closer.abort(c, requested);
+            closer.closeAfterPeer(c);
             return;
         }
         Cause cause = requested != null ? requested : lease.brokenBy();
         boolean atRest = cause == null;
-        Side known = cause == Cause.PEER_CLOSED ? Side.PEER : null;
+        Side known = cause == Cause.PEER_CLOSED ? Side.PEER : lease.readTimedOut() ? Side.LOCAL : null;
         if (cause == null && closed) {
             cause = Cause.POOL_CLOSED;
         }
@@ -637,7 +675,7 @@ public final class Engine<K> implements AutoCloseable {
         }
         if (lease.readTimeoutChanged) {
             try {
-                c.channel().socket().setSoTimeout(cfg.readTimeoutMillis());
+                c.channel().socket().setSoTimeout(0); // the lease's own timeout ends with it
             } catch (java.net.SocketException e) {
                 retire(c, Cause.BROKEN, null, true);
                 return;
@@ -645,7 +683,7 @@ public final class Engine<K> implements AutoCloseable {
         }
         c.returnedAt(ticker.getAsLong());
         if (events.wantsLeaseEvents()) {
-            events.returned(c);
+            events.returned(c, ticker.getAsLong() - lease.borrowedAt());
         }
         makeIdle(c);
         if (lastGivenBack.get() != c) {
@@ -676,9 +714,26 @@ public final class Engine<K> implements AutoCloseable {
         }
     }
 
-    /** Closes a connection the caller holds; its room goes to the waiters. Never throws. */
+    /**
+     * Closes a connection the caller holds. It counts against the limits until its socket is
+     * closed (for PEER_FIRST, until the peer closed or the wait ended), so the limits hold for
+     * file descriptors too; then its room goes to the waiters. Never throws.
+     */
     private void retire(Conn<K> c, Cause cause, Side known, boolean atRest) {
+        c.lease = null;
         c.state.set(Conn.CLOSED);
+        closer.close(c, cause, known, atRest);
+    }
+
+    /** Closes at once with a reset a connection whose borrower may be blocked in I/O. Never throws. */
+    private void abort(Conn<K> c, Cause cause) {
+        c.lease = null;
+        c.state.set(Conn.CLOSED);
+        closer.abort(c, cause);
+    }
+
+    /** The closer's word that a connection's socket is closed: its room goes to the waiters. */
+    private void closedAndUncounted(Conn<K> c) {
         lock.lock();
         try {
             uncount(c);
@@ -686,7 +741,7 @@ public final class Engine<K> implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        closer.close(c, cause, known, atRest);
+        c.closedSignal().countDown();
     }
 
     // ---------------------------------------------------------------- background
@@ -770,8 +825,10 @@ public final class Engine<K> implements AutoCloseable {
             SocketChannel channel;
             Conn<K> c;
             try {
+                long connectStart = System.nanoTime();
                 channel = opener.open(s.key, cfg.connectTimeoutMillis());
-                c = new Conn<>(ids.incrementAndGet(), s.key, channel, ticker.getAsLong(), drawLifetime(),
+                c = new Conn<>(ids.incrementAndGet(), s.key, channel, ticker.getAsLong(), System.nanoTime() - connectStart,
+                        drawLifetime(),
                         cfg.boundLocally(), closeRules.apply(s.key));
             } catch (IOException | RuntimeException e) {
                 lock.lock();
@@ -849,25 +906,28 @@ public final class Engine<K> implements AutoCloseable {
         return reported;
     }
 
-    /** Aborts the connections whose write has been blocked longer than the write timeout. */
-    void checkWritesNow() {
+    /**
+     * The I/O watchdog: ends a read blocked longer than the read timeout (its input is shut down;
+     * the connection is then broken, and closed gracefully when given back), and aborts a write
+     * blocked longer than the write timeout (a reset: unsent data cannot be taken back). The blocked
+     * call fails with a {@code SocketTimeoutException} that says which.
+     */
+    void checkIoNow() {
         long now = System.nanoTime();
+        long readNanos = TimeUnit.MILLISECONDS.toNanos(cfg.readTimeoutMillis());
         for (Slot<K> s : slots.values()) {
             for (Conn<K> c : s.conns) {
                 Lease<K> l = c.lease;
-                if (l != null && l.writeBlockedSince(now, cfg.writeTimeoutNanos()) && l.abort("write timeout")) {
-                    LOG.debug("Pool {}: {}: a write blocked longer than {} ms; closing it with a reset", cfg.name(), c,
-                            writeTimeoutMillis());
-                    c.lease = null;
-                    c.state.set(Conn.CLOSED);
-                    lock.lock();
-                    try {
-                        uncount(c);
-                        dispatch();
-                    } finally {
-                        lock.unlock();
-                    }
-                    closer.abort(c, Cause.BROKEN);
+                if (l == null) {
+                    continue;
+                }
+                if (cfg.writeTimeoutNanos() > 0 && l.writeBlockedSince(now, cfg.writeTimeoutNanos())
+                        && l.abort("write timeout")) {
+                    LOG.debug("Pool {}: {}: a write blocked past the write timeout; closing it with a reset", cfg.name(), c);
+                    abort(c, Cause.BROKEN);
+                } else if (readNanos > 0 && l.readBlockedSince(now, readNanos)) {
+                    LOG.debug("Pool {}: {}: a read blocked past the read timeout; ending it", cfg.name(), c);
+                    l.timeOutRead();
                 }
             }
         }
@@ -880,10 +940,12 @@ public final class Engine<K> implements AutoCloseable {
         lock.lock();
         try {
             int idle = 0;
+            int closing = 0;
             for (Slot<K> s : slots.values()) {
                 idle += s.idleCount();
+                closing += s.closingCount();
             }
-            int active = Math.max(0, totalOpen - totalPending - idle);
+            int active = Math.max(0, totalOpen - totalPending - idle - closing);
             return new Counts(active, Math.min(idle, totalOpen - totalPending), totalPending, waiters.size(),
                     cfg.maxTotal());
         } finally {
@@ -901,7 +963,9 @@ public final class Engine<K> implements AutoCloseable {
         lock.lock();
         try {
             int idle = Math.min(s.idleCount(), s.open - s.pending);
-            return new Counts(Math.max(0, s.open - s.pending - idle), idle, s.pending, s.waiting, cfg.maxPerKey());
+            int closing = s.closingCount();
+            return new Counts(Math.max(0, s.open - s.pending - idle - closing), idle, s.pending, s.waiting,
+                    cfg.maxPerKey());
         } finally {
             lock.unlock();
         }
@@ -957,15 +1021,7 @@ public final class Engine<K> implements AutoCloseable {
                                     ? " Set leakDetectionThreshold to log where it was borrowed." : " It was borrowed here:",
                             l.borrowSite());
                     events.leak(c, held, l.threadName(), l.borrowSite(), true);
-                    c.lease = null;
-                    c.state.set(Conn.CLOSED);
-                    lock.lock();
-                    try {
-                        uncount(c);
-                    } finally {
-                        lock.unlock();
-                    }
-                    closer.abort(c, Cause.POOL_CLOSED);
+                    abort(c, Cause.POOL_CLOSED);
                 }
             }
         }

@@ -28,11 +28,14 @@ public interface Events<K> {
     /** @param key the endpoint @param failure what the connect raised */
     void connectFailed(K key, IOException failure);
 
-    /** @param c a connection just lent */
-    void borrowed(Conn<K> c);
+    /** @param c a connection just lent @param waitedNanos how long the borrow took */
+    void borrowed(Conn<K> c, long waitedNanos);
 
-    /** @param c a connection just given back into the pool */
-    void returned(Conn<K> c);
+    /** @param key the endpoint @param waitedNanos how long the borrow took @param failure what it threw */
+    void borrowFailed(K key, long waitedNanos, IOException failure);
+
+    /** @param c a connection just given back into the pool @param heldNanos how long it was held */
+    void returned(Conn<K> c, long heldNanos);
 
     /**
      * @param c the connection

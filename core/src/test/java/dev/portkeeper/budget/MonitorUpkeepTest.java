@@ -126,7 +126,7 @@ class MonitorUpkeepTest {
     static ConnectionInfo connection(int i, InetAddress remote) {
         return new ConnectionInfo("p", i, Endpoint.of(new InetSocketAddress(remote, 80)),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000 + i % 1000),
-                new InetSocketAddress(remote, 80), Duration.ZERO, 0, false);
+                new InetSocketAddress(remote, 80), Duration.ZERO, 0, Duration.ZERO, false);
     }
 
     @Test

@@ -144,7 +144,7 @@ class PortBudgetMonitorTest {
         dev.portkeeper.Endpoint endpoint = dev.portkeeper.Endpoint.of("10.0.0.2", 80);
         monitor.connectionOpened(new dev.portkeeper.ConnectionInfo("p", 1, endpoint,
                 new java.net.InetSocketAddress(d.local(), 40999), new java.net.InetSocketAddress(d.remote(), 80),
-                Duration.ZERO, 0, false));
+                Duration.ZERO, 0, Duration.ZERO, false));
         assertThat(monitor.sustainableOpenRate(endpoint)).as("no sample yet: no pressure").isNegative();
         for (int t = 1; t <= 26; t++) {
             now.addAndGet(SECOND);
@@ -253,7 +253,7 @@ class PortBudgetMonitorTest {
             monitor.connectionOpened(new dev.portkeeper.ConnectionInfo("p", port,
                     dev.portkeeper.Endpoint.of("10.0.0.2", 80),
                     new java.net.InetSocketAddress(InetAddress.getByName("10.0.0.1"), port),
-                    new java.net.InetSocketAddress(InetAddress.getByName("10.0.0.2"), 80), Duration.ZERO, 0, true));
+                    new java.net.InetSocketAddress(InetAddress.getByName("10.0.0.2"), 80), Duration.ZERO, 0, Duration.ZERO, true));
         }
         BudgetSnapshot s = monitor.snapshot();
         assertThat(s.destination(dest("10.0.0.1", "10.0.0.2", 80)).orElseThrow().capacity())

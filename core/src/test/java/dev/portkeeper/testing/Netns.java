@@ -19,6 +19,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
+import dev.portkeeper.netns.Commands;
+import dev.portkeeper.netns.PrivateNamespace;
+import dev.portkeeper.netns.Unshare;
 import org.junit.jupiter.api.Assertions;
 import org.opentest4j.TestAbortedException;
 
@@ -118,7 +121,7 @@ public final class Netns {
             Path resultFile = dir.resolve("result.ser");
             Path output = dir.resolve("output.log");
             Path argFile = dir.resolve("jvm.args");
-            Files.writeString(argFile, toArgFile(childJvmOptions()), ChildProcesses.nativeCharset());
+            Files.writeString(argFile, toArgFile(childJvmOptions()), Commands.nativeCharset());
 
             List<String> command = new ArrayList<>(availability.unshareCommand());
             // Loopback goes up before the JVM starts: the JDK decides once, when its network library
@@ -140,9 +143,9 @@ public final class Netns {
                     .redirectErrorStream(true)
                     .redirectOutput(output.toFile())
                     .start();
-            boolean finished = ChildProcesses.waitFor(process, timeout);
+            boolean finished = Commands.waitFor(process, timeout);
             if (!finished) {
-                ChildProcesses.killTree(process);
+                Commands.killTree(process);
             }
             String childOutput = echo(scenario, output);
             if (!finished) {
@@ -154,7 +157,7 @@ public final class Netns {
         } catch (IOException e) {
             throw new AssertionError("cannot run netns scenario " + scenario.getName() + ": " + e, e);
         } finally {
-            ChildProcesses.deleteQuietly(dir);
+            Commands.deleteQuietly(dir);
         }
     }
 
@@ -204,7 +207,7 @@ public final class Netns {
 
     /** This JVM's network namespace id, e.g. {@code net:[4026531833]}. */
     static String currentNetnsId() throws IOException {
-        return NetnsMain.readNetnsId(Path.of("/proc/self/ns/net"));
+        return PrivateNamespace.currentId();
     }
 
     private static void checkScenarioClass(Class<?> scenario) {
@@ -279,7 +282,7 @@ public final class Netns {
     }
 
     private static String echo(Class<?> scenario, Path output) {
-        String text = ChildProcesses.readCapped(output, ECHO_OUTPUT_CHARS);
+        String text = Commands.readCapped(output, ECHO_OUTPUT_CHARS);
         StringBuilder sb = new StringBuilder();
         sb.append("[netns] ---- output of ").append(scenario.getName()).append(" ----\n");
         text.lines().forEach(line -> sb.append("[netns] ").append(line).append('\n'));
@@ -374,8 +377,8 @@ public final class Netns {
          * @throws IllegalArgumentException for other names or for multi-line/blank values
          */
         public Builder sysctl(String name, String value) {
-            NetnsMain.validateSysctlName(name);
-            NetnsMain.validateSysctlValue(name, value);
+            PrivateNamespace.validateSysctlName(name);
+            PrivateNamespace.validateSysctlValue(name, value);
             sysctls.put(name, value);
             return this;
         }
@@ -487,15 +490,11 @@ public final class Netns {
         } catch (IOException | UncheckedIOException | SecurityException e) {
             return Availability.unavailable("cannot read /proc/self/ns/net: " + e);
         }
-        Optional<Path> unshare = ChildProcesses.findExecutable("unshare", "/usr/bin", "/bin", "/usr/sbin", "/sbin");
-        if (unshare.isEmpty()) {
-            return Availability.unavailable("'unshare' (util-linux) not found in /usr/bin, /bin or PATH");
-        }
-        Optional<Path> ip = ChildProcesses.findExecutable("ip", "/usr/sbin", "/sbin", "/usr/bin", "/bin");
+        Optional<Path> ip = Commands.find("ip");
         if (ip.isEmpty()) {
             return Availability.unavailable("'ip' (iproute2) not found in /usr/sbin, /sbin or PATH");
         }
-        Optional<Path> sh = ChildProcesses.findExecutable("sh", "/bin", "/usr/bin");
+        Optional<Path> sh = Commands.find("sh");
         if (sh.isEmpty()) {
             return Availability.unavailable("'sh' not found");
         }
@@ -506,21 +505,11 @@ public final class Netns {
         String script = "ns=$(readlink /proc/self/ns/net) && [ -n \"$ns\" ] && [ \"$ns\" != \"$1\" ]"
                 + " || { echo \"still in the host network namespace ($ns)\" >&2; exit 97; }\n"
                 + "\"$2\" link set lo up && echo 40000 40999 > /proc/sys/net/ipv4/ip_local_port_range";
-        List<String> failures = new ArrayList<>();
-        for (List<String> flags : List.of(List.of("-n"), List.of("-r", "-n"))) {
-            List<String> prefix = new ArrayList<>();
-            prefix.add(unshare.get().toString());
-            prefix.addAll(flags);
-            prefix.add("--");
-            List<String> command = new ArrayList<>(prefix);
-            command.addAll(List.of(sh.get().toString(), "-c", script, "netns-probe", hostNetns, ip.get().toString()));
-            ChildProcesses.Result result = ChildProcesses.run(command, PROBE_TIMEOUT);
-            String label = "unshare " + String.join(" ", flags);
-            if (result.ok()) {
-                return Availability.available(label, prefix);
-            }
-            failures.add(label + " failed: " + result.describeFailure());
+        Unshare.Probe probe = Unshare.probe(List.of(sh.get().toString(), "-c", script, "netns-probe", hostNetns,
+                ip.get().toString()), PROBE_TIMEOUT);
+        if (probe.available()) {
+            return Availability.available(probe.label(), probe.prefix().orElseThrow());
         }
-        return Availability.unavailable(String.join("; ", failures));
+        return Availability.unavailable(probe.reason());
     }
 }

@@ -1,8 +1,8 @@
 package dev.portkeeper.testing;
 
+import dev.portkeeper.netns.PrivateNamespace;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.ObjectOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -10,21 +10,14 @@ import java.io.Serializable;
 import java.io.StringWriter;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
-import java.net.NetworkInterface;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Entry point of the child JVM started by {@link Netns}; not meant to be used directly.
@@ -33,7 +26,7 @@ import java.util.regex.Pattern;
  * [arg ...]}, where {@code hostNetnsId} is the parent's {@code readlink /proc/self/ns/net} (e.g.
  * {@code net:[4026531833]}).
  *
- * <p>Its very first act is a safety guard: it refuses to touch anything unless its own network
+ * <p>Its very first act is the safety guard of {@link PrivateNamespace#requirePrivate(String)}: it refuses to touch anything unless its own network
  * namespace differs from {@code hostNetnsId} (and from PID 1's, when readable) and no non-loopback
  * interface is up (per {@code ip -o link show}). Only then does it bring {@code lo} up, write the {@code net.*} sysctls under
  * {@code /proc/sys/net} (which resolve to the writer's own namespace), read them back, run the
@@ -53,13 +46,6 @@ public final class NetnsMain {
 
     /** System property naming the parent JVM's pid; the child halts if that process goes away. */
     static final String PARENT_PID_PROPERTY = "portkeeper.netns.parent-pid";
-
-    private static final Pattern IP_LINK_LINE = Pattern.compile("^\\d+:\\s+([^:@\\s]+)(?:@\\S+)?:\\s+<([^>]*)>");
-    static final Pattern NETNS_ID = Pattern.compile("net:\\[\\d+\\]");
-    /** Only per-namespace {@code net.*} sysctls; anything else would change the host. */
-    static final Pattern SYSCTL_NAME = Pattern.compile("net(\\.[a-z0-9_]+)+");
-
-    private static final Duration IP_TIMEOUT = Duration.ofSeconds(15);
 
     private NetnsMain() {
     }
@@ -98,7 +84,7 @@ public final class NetnsMain {
         // 1. Safety guard, before anything else.
         String ownNetns;
         try {
-            ownNetns = requirePrivateNetns(args[1]);
+            ownNetns = PrivateNamespace.requirePrivate(args[1]);
         } catch (SecurityException e) {
             log.println("[child] " + e.getMessage());
             return writeFailure(resultFile, e, log) ? EXIT_REFUSED : EXIT_RESULT_UNWRITABLE;
@@ -115,7 +101,7 @@ public final class NetnsMain {
                 if (eq <= 0) {
                     throw new IllegalArgumentException("expected name=value, got '" + args[i] + "'");
                 }
-                sysctls.put(validateSysctlName(args[i].substring(0, eq)), args[i].substring(eq + 1));
+                sysctls.put(PrivateNamespace.validateSysctlName(args[i].substring(0, eq)), args[i].substring(eq + 1));
             }
             for (i++; i < args.length; i++) {
                 scenarioArgs.add(args[i]);
@@ -127,9 +113,9 @@ public final class NetnsMain {
 
         // 3. Namespace setup: loopback up, sysctls written and verified.
         try {
-            bringLoopbackUp();
+            PrivateNamespace.bringLoopbackUp();
             for (Map.Entry<String, String> e : sysctls.entrySet()) {
-                writeSysctl(e.getKey(), e.getValue());
+                PrivateNamespace.writeSysctl(e.getKey(), e.getValue());
             }
             log.println("[child] private netns " + ownNetns + " ready: lo up, " + describe(sysctls));
         } catch (Exception e) {
@@ -159,158 +145,6 @@ public final class NetnsMain {
             return writeFailure(resultFile, failure, log) ? EXIT_SCENARIO_FAILED : EXIT_RESULT_UNWRITABLE;
         }
         return writeOutcome(resultFile, Outcome.success(serialized), log) ? EXIT_OK : EXIT_RESULT_UNWRITABLE;
-    }
-
-    /**
-     * The safety guard: returns this process's netns id, or throws if it might be the host's.
-     *
-     * @param hostNetnsId the parent's netns id, {@code net:[inode]}
-     */
-    static String requirePrivateNetns(String hostNetnsId) {
-        if (hostNetnsId == null || !NETNS_ID.matcher(hostNetnsId).matches()) {
-            throw new SecurityException("refusing to touch sysctls: malformed host netns id '" + hostNetnsId
-                    + "' (expected net:[inode])");
-        }
-        String own;
-        try {
-            own = readNetnsId(Path.of("/proc/self/ns/net"));
-        } catch (IOException e) {
-            throw new SecurityException("refusing to touch sysctls: cannot read /proc/self/ns/net: " + e);
-        }
-        if (own.equals(hostNetnsId)) {
-            throw new SecurityException("refusing to touch sysctls: still in the host network namespace " + own
-                    + " (not started under unshare -n?)");
-        }
-        String init = null;
-        try {
-            init = readNetnsId(Path.of("/proc/1/ns/net"));
-        } catch (IOException | SecurityException ignored) {
-            // often unreadable (user namespaces, hardened /proc); the checks above and below stand
-        }
-        if (own.equals(init)) {
-            throw new SecurityException("refusing to touch sysctls: in the same network namespace as PID 1 ("
-                    + own + ")");
-        }
-        List<String> upInterfaces = upNonLoopbackInterfaces();
-        if (!upInterfaces.isEmpty()) {
-            throw new SecurityException("refusing to touch sysctls: network namespace " + own
-                    + " is not fresh, non-loopback interfaces are up: " + upInterfaces);
-        }
-        return own;
-    }
-
-    /**
-     * Lists the non-loopback interfaces that are administratively up, via {@code ip -o link show}
-     * (read-only; Java's NetworkInterface cannot see interfaces without addresses, nor any at all
-     * while {@code lo} is down). A fresh namespace has none.
-     */
-    static List<String> upNonLoopbackInterfaces() {
-        Path ip = findIp().orElseThrow(() -> new SecurityException(
-                "refusing to touch sysctls: 'ip' (iproute2) not found, cannot inspect interfaces"));
-        ChildProcesses.Result result = ChildProcesses.run(List.of(ip.toString(), "-o", "link", "show"), IP_TIMEOUT);
-        if (!result.ok()) {
-            throw new SecurityException("refusing to touch sysctls: cannot list interfaces: " + result.describeFailure());
-        }
-        List<String> up = new ArrayList<>();
-        for (String line : result.output().split("\\R")) {
-            // "4: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 ..." (name may end in @ifN)
-            Matcher m = IP_LINK_LINE.matcher(line);
-            if (!m.find()) {
-                continue;
-            }
-            String name = m.group(1);
-            List<String> flags = List.of(m.group(2).split(","));
-            if (!name.equals("lo") && !flags.contains("LOOPBACK") && flags.contains("UP")) {
-                up.add(name);
-            }
-        }
-        return up;
-    }
-
-    static Optional<Path> findIp() {
-        return ChildProcesses.findExecutable("ip", "/usr/sbin", "/sbin", "/usr/bin", "/bin");
-    }
-
-    static String readNetnsId(Path link) throws IOException {
-        return Files.readSymbolicLink(link).toString();
-    }
-
-    static String validateSysctlName(String name) {
-        if (name == null || !SYSCTL_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("invalid sysctl name '" + name
-                    + "': only per-namespace net.* names made of [a-z0-9_.] are allowed");
-        }
-        return name;
-    }
-
-    static String validateSysctlValue(String name, String value) {
-        if (value == null || value.isBlank() || value.chars().anyMatch(c -> c == '\n' || c == '\r' || c == 0)) {
-            throw new IllegalArgumentException("invalid value for sysctl " + name + ": '" + value + "'");
-        }
-        return value;
-    }
-
-    static Path sysctlPath(String name) {
-        return Path.of("/proc/sys", validateSysctlName(name).replace('.', '/'));
-    }
-
-    /** Whitespace-normalized, as the kernel prints multi-value sysctls with tabs. */
-    static String normalize(String value) {
-        return value.strip().replaceAll("\\s+", " ");
-    }
-
-    private static void bringLoopbackUp() throws IOException {
-        Path ip = findIp().orElseThrow(() -> new IOException("'ip' (iproute2) not found in /usr/sbin, /sbin or PATH"));
-        ChildProcesses.Result result = ChildProcesses.run(
-                List.of(ip.toString(), "link", "set", "lo", "up"), IP_TIMEOUT);
-        if (!result.ok()) {
-            throw new IOException("'" + ip + " link set lo up' failed: " + result.describeFailure());
-        }
-        NetworkInterface lo = NetworkInterface.getByName("lo");
-        if (lo == null || !lo.isUp()) {
-            throw new IOException("loopback interface is not up after 'ip link set lo up'");
-        }
-    }
-
-    private static void writeSysctl(String name, String value) throws IOException {
-        validateSysctlValue(name, value);
-        Path path = sysctlPath(name);
-        if (!Files.exists(path)) {
-            throw new IOException("unknown sysctl " + name + " (no " + path + " in this namespace)");
-        }
-        try {
-            // no CREATE: only ever write an existing sysctl file
-            Files.write(path, (value + "\n").getBytes(StandardCharsets.US_ASCII),
-                    StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-        } catch (IOException e) {
-            throw new IOException("cannot set " + name + "=" + value + ": " + e, e);
-        }
-        String readBack = readProcFile(path);
-        if (!normalize(readBack).equals(normalize(value))) {
-            throw new IOException("sysctl " + name + " reads back '" + normalize(readBack)
-                    + "' after writing '" + value + "'");
-        }
-    }
-
-    /**
-     * Reads a /proc/sys file with large reads: sysctl handlers report EOF for any read at a
-     * non-zero offset, so the byte-at-a-time probing of {@code Files.readString} would yield only
-     * the first character.
-     *
-     * @param path e.g. {@code /proc/sys/net/ipv4/ip_local_port_range}
-     * @return the raw content
-     * @throws IOException if unreadable
-     */
-    static String readProcFile(Path path) throws IOException {
-        byte[] buf = new byte[64 * 1024];
-        int len = 0;
-        try (InputStream in = Files.newInputStream(path)) {
-            int n;
-            while (len < buf.length && (n = in.read(buf, len, buf.length - len)) > 0) {
-                len += n;
-            }
-        }
-        return new String(buf, 0, len, StandardCharsets.US_ASCII);
     }
 
     private static String describe(Map<String, String> sysctls) {

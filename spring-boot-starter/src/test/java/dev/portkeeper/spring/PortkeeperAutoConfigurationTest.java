@@ -206,7 +206,7 @@ class PortkeeperAutoConfigurationTest {
         }
 
         @Override
-        public void connectionBorrowed(ConnectionInfo connection) {
+        public void connectionBorrowed(ConnectionInfo connection, java.time.Duration waited) {
             events.add(tag + " borrowed " + connection.endpoint());
         }
     }
