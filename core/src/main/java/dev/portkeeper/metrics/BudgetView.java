@@ -60,7 +60,7 @@ record BudgetView(double kernelView, Map<String, Row> destinations, double close
         }
         HostBudget h = s.host();
         return new BudgetView(s.kernelViewAvailable() ? 1 : 0, top(new ArrayList<>(byRemote.values()), top),
-                closeWaitHeld, nan(h.fds()), nan(h.fdLimit()), nan(h.timeWait()), nan(h.maxTimeWaitBuckets()),
+                closeWaitHeld, nan(h.fds()), unlimited(nan(h.fdLimit())), nan(h.timeWait()), nan(h.maxTimeWaitBuckets()),
                 nan(h.timeWaitOverflows()));
     }
 
@@ -128,6 +128,10 @@ record BudgetView(double kernelView, Map<String, Row> destinations, double close
             }
         }
         return n;
+    }
+
+    private static double unlimited(double limit) {
+        return limit == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : limit;
     }
 
     private static double nan(OptionalLong v) {

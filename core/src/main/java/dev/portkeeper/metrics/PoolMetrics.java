@@ -116,7 +116,7 @@ public final class PoolMetrics implements PoolListener, MeterBinder {
             return;
         }
         ConnectionPool p = pool;
-        Gauge.builder(PortkeeperMeter.CONNECTIONS_MAX.meterName(), this, m -> m.sweepAndMax())
+        Gauge.builder(PortkeeperMeter.CONNECTIONS_MAX.meterName(), this, m -> m.sweepAndMax()).strongReference(true)
                 .description(PortkeeperMeter.CONNECTIONS_MAX.description())
                 .baseUnit(PortkeeperMeter.CONNECTIONS_MAX.baseUnit()).tags(poolTags).register(value);
         Gauge.builder(PortkeeperMeter.CONNECTIONS_ENDPOINT_MAX.meterName(), p, q -> q.settings().maxPerEndpoint())

@@ -225,14 +225,14 @@ public final class PortBudgetMetrics implements MeterBinder {
         PortkeeperMeter eta = PortkeeperMeter.PORTS_EXHAUSTION_ETA;
         meters.add(TimeGauge.builder(eta.meterName(), this, TimeUnit.SECONDS,
                 m -> m.destinationValue(destination, BudgetView.Row::eta))
-                .description(eta.description()).tags(t).register(r));
+                .description(eta.description()).tags(t).strongReference(true).register(r));
         return meters;
     }
 
     private Gauge gauge(PortkeeperMeter meter, Tags t, String destination, ToDoubleFunction<BudgetView.Row> value,
             MeterRegistry r) {
         return Gauge.builder(meter.meterName(), this, m -> m.destinationValue(destination, value))
-                .description(meter.description()).baseUnit(meter.baseUnit()).tags(t).register(r);
+                .description(meter.description()).baseUnit(meter.baseUnit()).tags(t).strongReference(true).register(r);
     }
 
     private double destinationValue(String destination, ToDoubleFunction<BudgetView.Row> value) {
@@ -242,8 +242,9 @@ public final class PortBudgetMetrics implements MeterBinder {
     }
 
     private void hostGauge(PortkeeperMeter meter, ToDoubleFunction<BudgetView> value) {
+        // Held strongly: a binder bound and forgotten ("new PortBudgetMetrics(m).bindTo(r)") must keep working.
         Gauge.builder(meter.meterName(), this, m -> value.applyAsDouble(m.view())).description(meter.description())
-                .baseUnit(meter.baseUnit()).tags(tags).register(registry);
+                .baseUnit(meter.baseUnit()).tags(tags).strongReference(true).register(registry);
     }
 
     @Override

@@ -94,7 +94,7 @@ public enum PortkeeperMeter {
             "this process's open file descriptors"),
     /** This process's file descriptor limit. */
     FDS_MAX("portkeeper.fds.max", Type.GAUGE, "files", List.of(),
-            "this process's file descriptor limit (soft); NaN when unlimited"),
+            "this process's file descriptor limit (soft); +Inf when unlimited"),
     /** Time-wait sockets of the namespace. */
     TIME_WAIT("portkeeper.time.wait", Type.GAUGE, "sockets", List.of(),
             "time-wait sockets of the network namespace (sockstat tw)"),
