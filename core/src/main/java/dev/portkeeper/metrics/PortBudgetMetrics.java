@@ -126,7 +126,7 @@ public final class PortBudgetMetrics implements MeterBinder {
         return maxAge;
     }
 
-    private static Supplier<BudgetView> source(PortBudgetMonitor monitor, Procfs procfs, int top, Duration maxAge) {
+    static Supplier<BudgetView> source(PortBudgetMonitor monitor, Procfs procfs, int top, Duration maxAge) {
         return () -> {
             Instant oldest = Instant.now().minus(maxAge);
             BudgetSnapshot s = monitor.latest().filter(l -> l.time().isAfter(oldest)).orElseGet(monitor::snapshot);
