@@ -46,6 +46,11 @@ public record ConnectionClosed(ConnectionInfo connection, Reason reason, TimeWai
         INVALIDATED,
         /** Closed while idle to make room under {@code maxTotal} for a connection to another endpoint. */
         CAPACITY,
+        /**
+         * Its borrower gave it back with {@link PooledConnection#closeWhenPeerCloses()}: the protocol
+         * had asked the peer to close.
+         */
+        RETIRED,
         /** The pool was closed. */
         POOL_CLOSED
     }

@@ -42,7 +42,7 @@ final class EndpointOpener implements Opener<Endpoint> {
     }
 
     static SocketOptions options(SocketPolicy p) {
-        return new SocketOptions((int) p.readTimeout().toMillis(), p.tcpNoDelay(), p.keepAlive(),
+        return new SocketOptions(p.tcpNoDelay(), p.keepAlive(),
                 (int) p.keepAliveIdle().getSeconds(), (int) p.keepAliveInterval().getSeconds(), p.keepAliveCount(),
                 p.sendBufferSize(), p.receiveBufferSize(), p.localAddress().orElse(null),
                 p.keepAliveDetectionTime().toString());

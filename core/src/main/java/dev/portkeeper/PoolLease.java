@@ -33,6 +33,17 @@ final class PoolLease implements PooledConnection {
     }
 
     @Override
+    public void closeWhenPeerCloses() {
+        lease.closeWhenPeerCloses();
+    }
+
+    @Override
+    public java.util.Optional<Duration> remainingLifetime() {
+        long left = lease.remainingLifetimeNanos();
+        return left < 0 ? java.util.Optional.empty() : java.util.Optional.of(Duration.ofNanos(left));
+    }
+
+    @Override
     public void invalidate() {
         lease.invalidate();
     }

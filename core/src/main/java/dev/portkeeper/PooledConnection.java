@@ -51,6 +51,25 @@ public interface PooledConnection extends Closeable {
     void close();
 
     /**
+     * Gives the connection back to be closed once the peer has closed it: for a protocol that has
+     * asked the peer to close (HTTP's {@code Connection: close} on the last request, a {@code QUIT}),
+     * so that the peer sends the first FIN and keeps the TIME_WAIT. The pool waits for the peer's
+     * FIN on its close thread, never on the caller's, at most the endpoint's
+     * {@link ClosePolicy#peerCloseTimeout()}, and closes it itself if none comes (a fallback,
+     * reported in the {@link ConnectionClosed} event). The connection must be in step: the last
+     * response read whole. Idempotent with {@link #close()} and {@link #invalidate()}: the first
+     * of them wins; never throws.
+     */
+    void closeWhenPeerCloses();
+
+    /**
+     * @return how long until the pool retires this connection for its age ({@code maxLifetime}
+     *     less its jitter), zero when it is due; empty when connections have no lifetime. A
+     *     protocol can ask the peer to close on a connection's last request before it is due.
+     */
+    java.util.Optional<Duration> remainingLifetime();
+
+    /**
      * Discards the connection instead of giving it back: use it when the protocol is out of step
      * (a half-read response, an aborted request). Safe from any thread: called while a read or a
      * write is blocked on the connection (from a watchdog, a cancelled task), it closes the socket
@@ -73,6 +92,8 @@ public interface PooledConnection extends Closeable {
     /**
      * Sets the read timeout for this lease only, for a protocol whose requests carry their own
      * response timeout; the {@link SocketPolicy#readTimeout()} applies again from the next lease.
+     * It is the socket's {@code SO_TIMEOUT}, precise to the millisecond: a read that times out fails
+     * with a {@link java.net.SocketTimeoutException} and leaves the connection broken.
      *
      * @param timeout zero to wait forever, or at least 1 ms (at most {@link Integer#MAX_VALUE} ms)
      * @throws java.net.SocketException if the socket refuses it (it is closed)

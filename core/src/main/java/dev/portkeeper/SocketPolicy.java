@@ -15,8 +15,13 @@ import java.util.Optional;
  *   <tr><th>option</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>{@code connectTimeout}</td><td>5 s</td><td>bound on {@code connect()}</td></tr>
  *   <tr><td>{@code readTimeout}</td><td>30 s</td>
- *       <td>bound on one blocking read ({@code SO_TIMEOUT}); 0 waits forever. A read that times out
- *       leaves the protocol out of step, so that connection is discarded when it is closed</td></tr>
+ *       <td>bound on one blocking read; 0 waits forever. Enforced by the pool's background thread like
+ *       the write timeout (so it fires between the timeout and 1.25 times it): a read still blocked
+ *       then fails with a {@link java.net.SocketTimeoutException}, and the connection, out of step,
+ *       is closed when it is given back. Not {@code SO_TIMEOUT}, because a timed read on a
+ *       socket channel costs four {@code fcntl} calls and a {@code poll} on every read; a lease that
+ *       needs a precise timeout sets its own with {@link PooledConnection#setReadTimeout(Duration)},
+ *       which is {@code SO_TIMEOUT}</td></tr>
  *   <tr><td>{@code writeTimeout}</td><td>0 (none)</td>
  *       <td>bound on one blocking write: a write still blocked after it (a peer that does not read,
  *       so the send buffer stays full) has its connection closed with a reset and fails with a

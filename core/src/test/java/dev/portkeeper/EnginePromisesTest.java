@@ -297,48 +297,42 @@ class EnginePromisesTest {
 
     @Test
     void invalidateFromAnotherThreadAbortsABlockedWriterAtOnce() throws Exception {
-        LoopbackServer server = silentServer();
-        ConnectionPool pool = closeLater(ConnectionPool.builder().name("stuck-writer").build());
-        PooledConnection c = pool.borrow(server.endpoint());
-        Future<Throwable> writer = threads.submit(() -> {
+        invalidatingFromAnotherThreadEnds("stuck-writer", c -> {
             byte[] chunk = new byte[64 * 1024];
-            try {
-                for (int i = 0; i < 10_000; i++) { // 640 MB at most: far beyond any socket buffer
-                    c.output().write(chunk);
-                }
-                return null;
-            } catch (Throwable e) {
-                return e;
+            for (int i = 0; i < 10_000; i++) { // 640 MB at most: far beyond any socket buffer
+                c.output().write(chunk);
             }
         });
-        await().atMost(Duration.ofSeconds(10)).until(() -> threadBlockedIn(writer));
-        long start = System.nanoTime();
-        c.invalidate();
-        Duration invalidateTook = Duration.ofNanos(System.nanoTime() - start);
-        Throwable failure = writer.get(1, TimeUnit.SECONDS);
-        assertThat(invalidateTook).isLessThan(Duration.ofMillis(100));
-        assertThat(failure).isInstanceOf(SocketException.class).hasMessageContaining("invalidated");
-        assertThat(pool.stats().total()).isZero();
     }
 
     @Test
     void invalidateFromAnotherThreadAbortsABlockedReaderAtOnce() throws Exception {
+        invalidatingFromAnotherThreadEnds("stuck-reader", c -> c.input().read());
+    }
+
+    /** I/O that blocks on a silent peer. */
+    interface BlockingCall {
+        void run(PooledConnection c) throws IOException;
+    }
+
+    /** Blocks a call on a silent server, invalidates its connection from this thread, and checks both end at once. */
+    private void invalidatingFromAnotherThreadEnds(String name, BlockingCall call) throws Exception {
         LoopbackServer server = silentServer();
-        ConnectionPool pool = closeLater(ConnectionPool.builder().name("stuck-reader").build());
+        ConnectionPool pool = closeLater(ConnectionPool.builder().name(name).build());
         PooledConnection c = pool.borrow(server.endpoint());
-        Future<Throwable> reader = threads.submit(() -> {
+        Future<Throwable> blocked = threads.submit(() -> {
             try {
-                c.input().read();
+                call.run(c);
                 return null;
             } catch (Throwable e) {
                 return e;
             }
         });
-        await().atMost(Duration.ofSeconds(10)).until(() -> threadBlockedIn(reader));
+        await().atMost(Duration.ofSeconds(10)).until(() -> threadBlockedIn(blocked));
         long start = System.nanoTime();
         c.invalidate();
         Duration invalidateTook = Duration.ofNanos(System.nanoTime() - start);
-        Throwable failure = reader.get(1, TimeUnit.SECONDS);
+        Throwable failure = blocked.get(1, TimeUnit.SECONDS);
         assertThat(invalidateTook).isLessThan(Duration.ofMillis(100));
         assertThat(failure).isInstanceOf(SocketException.class).hasMessageContaining("invalidated");
         assertThat(pool.stats().total()).isZero();
@@ -680,6 +674,84 @@ class EnginePromisesTest {
         assertThatThrownBy(() -> pool.borrow(server.endpoint())).hasMessageContaining("breaker open");
         assertThat(heard).containsExactly("connected", "failed ConnectFailedException");
         assertThat(pool.stats().total()).isZero();
+    }
+
+    @Test
+    void thePolicysReadTimeoutEndsAReadThatGetsNoAnswer() throws Exception {
+        LoopbackServer server = silentServer();
+        RecordingListener events = new RecordingListener();
+        ConnectionPool pool = closeLater(ConnectionPool.builder().name("read-timeout-policy").listener(events)
+                .socketPolicy(SocketPolicy.custom().readTimeout(Duration.ofMillis(200)).build()).build());
+        PooledConnection c = pool.borrow(server.endpoint());
+        assertThat(c.readTimeout()).isEqualTo(Duration.ofMillis(200));
+        assertThatThrownBy(() -> c.input().read()).isInstanceOf(SocketTimeoutException.class)
+                .hasMessageContaining("read timed out").hasMessageContaining("200 ms");
+        assertThat(c.isBroken()).isTrue();
+        c.close();
+        assertThat(pool.stats().total()).isZero();
+        assertThat(events.closed).singleElement().satisfies(e -> {
+            assertThat(e.reason).isEqualTo(ConnectionClosed.Reason.BROKEN);
+            assertThat(e.closedBy).as("closed by this side when given back").isEqualTo(ConnectionClosed.TimeWait.LOCAL);
+        });
+    }
+
+    @Test
+    void aConnectionWhosePeerWasAskedToCloseIsClosedByThePeerFirst() throws Exception {
+        LoopbackServer server = closeLater(LoopbackServer.start(LoopbackServer.answerThenClose("bye", "ok\n")));
+        RecordingListener events = new RecordingListener();
+        ConnectionPool pool = closeLater(ConnectionPool.builder().name("peer-closes").listener(events).build());
+        PooledConnection c = pool.borrow(server.endpoint());
+        assertThat(Wire.request(c, "bye")).isEqualTo("ok");
+        c.closeWhenPeerCloses();
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.closed.size() == 1);
+        assertThat(events.events).singleElement().satisfies(e -> {
+            assertThat(e.reason()).isEqualTo(ConnectionClosed.Reason.RETIRED);
+            assertThat(e.timeWait()).as("the peer closed first: its TIME_WAIT").isEqualTo(ConnectionClosed.TimeWait.PEER);
+            assertThat(e.fallback()).isNull();
+        });
+        assertThat(pool.closeStats().closedPeer()).isEqualTo(1);
+        assertThat(pool.stats().total()).isZero();
+    }
+
+    @Test
+    void aPeerThatWasAskedButDoesNotCloseIsClosedHereAfterThePeerCloseTimeout() throws Exception {
+        LoopbackServer server = closeLater(LoopbackServer.echo());
+        RecordingListener events = new RecordingListener();
+        ConnectionPool pool = closeLater(ConnectionPool.builder().name("peer-stays").listener(events)
+                .closePolicy(ClosePolicy.custom().peerCloseTimeout(Duration.ofMillis(100)).build()).build());
+        PooledConnection c = pool.borrow(server.endpoint());
+        assertThat(Wire.request(c, "bye")).isEqualTo("bye");
+        c.closeWhenPeerCloses();
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.closed.size() == 1);
+        assertThat(events.events).singleElement().satisfies(e -> {
+            assertThat(e.reason()).isEqualTo(ConnectionClosed.Reason.RETIRED);
+            assertThat(e.timeWait()).isEqualTo(ConnectionClosed.TimeWait.LOCAL);
+            assertThat(e.fallback()).isEqualTo(ConnectionClosed.Fallback.PEER_DID_NOT_CLOSE);
+        });
+        assertThat(pool.closeStats().peerCloseFallbacks()).isEqualTo(1);
+    }
+
+    @Test
+    void aLeaseTellsItsRemainingLifetime() throws Exception {
+        LoopbackServer server = closeLater(LoopbackServer.echo());
+        FakeTicker ticker = new FakeTicker();
+        ConnectionPool pool = closeLater(ConnectionPool.builder().name("lifetime").ticker(ticker)
+                .settings(PoolSettings.custom().maxLifetime(Duration.ofSeconds(100)).lifetimeJitter(0)
+                        .evictionInterval(Duration.ofHours(1)).build()).build());
+        try (PooledConnection c = pool.borrow(server.endpoint())) {
+            assertThat(c.remainingLifetime()).contains(Duration.ofSeconds(100));
+            ticker.advance(Duration.ofSeconds(99));
+            assertThat(c.remainingLifetime()).contains(Duration.ofSeconds(1));
+            assertThat(c.isLastUse()).isFalse();
+            ticker.advance(Duration.ofSeconds(2));
+            assertThat(c.remainingLifetime()).contains(Duration.ZERO);
+            assertThat(c.isLastUse()).isTrue();
+        }
+        ConnectionPool forever = closeLater(ConnectionPool.builder().name("no-lifetime")
+                .settings(PoolSettings.custom().maxLifetime(Duration.ZERO).build()).build());
+        try (PooledConnection c = forever.borrow(server.endpoint())) {
+            assertThat(c.remainingLifetime()).isEmpty();
+        }
     }
 
     private boolean threadBlockedIn(Future<?> task) {

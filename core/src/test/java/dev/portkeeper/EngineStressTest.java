@@ -47,23 +47,11 @@ class EngineStressTest {
             }
             return line + "\n";
         };
-        AtomicInteger opened = new AtomicInteger();
-        AtomicInteger closed = new AtomicInteger();
-        AtomicInteger peakOpen = new AtomicInteger();
-        AtomicInteger open = new AtomicInteger();
-        PoolListener counting = new PoolListener() {
-            @Override
-            public void connectionOpened(ConnectionInfo connection) {
-                opened.incrementAndGet();
-                peakOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
-            }
-
-            @Override
-            public void connectionClosed(ConnectionClosed event) {
-                closed.incrementAndGet();
-                open.decrementAndGet();
-            }
-        };
+        EnginePromisesTest.Counting counting = new EnginePromisesTest.Counting();
+        AtomicInteger opened = counting.opened;
+        AtomicInteger closed = counting.closed;
+        AtomicInteger peakOpen = counting.peakOpen;
+        AtomicInteger open = counting.open;
         Procfs procfs = Procfs.system();
         ExecutorService threads = Executors.newCachedThreadPool();
         try (LoopbackServer a = LoopbackServer.start(sometimesSlow); LoopbackServer b = LoopbackServer.start(sometimesSlow)) {

@@ -7,13 +7,12 @@ import dev.portkeeper.PooledConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,72 +27,53 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A 64-byte request and its echo on loopback, as throughput: {@code rawSocket} keeps one
- * persistent socket per thread with no pool (the physical limit), {@code pooled} borrows a
- * connection from a Portkeeper pool for each round trip (the check on borrow included). Run it
- * at 1, 2 and 4 threads ({@code -t}) and compare pooled/raw within one run.
+ * A 64-byte request and its echo on loopback, as throughput; run at 1, 2 and 4 threads
+ * ({@code -t}) and compare within one run:
+ * <ul>
+ *   <li>{@code rawSocket}: one persistent socket per thread, no pool: the physical limit;</li>
+ *   <li>{@code pooled}: a Portkeeper pool, a borrow (with its check) per round trip;</li>
+ *   <li>{@code commonsPoolNaive}: a plain Commons Pool 2 of sockets with {@code testOnBorrow}, as a
+ *       user would write it;</li>
+ *   <li>{@code shortConnection}: connect, write, read, close, the naive way: a TIME_WAIT each;</li>
+ *   <li>{@code shortConnectionLinger0}: the same with {@code SO_LINGER} 0, the seed's remedy: a
+ *       reset instead of a TIME_WAIT.</li>
+ * </ul>
+ * The secondary figure {@code timeWaitCreated} is the TIME_WAIT sockets the kernel shows created
+ * during each iteration (per second, like the primary); divided by the primary it gives TIME_WAIT
+ * per request. Short connections churn ports: run in a network namespace with {@code tcp_tw_reuse=0}
+ * ({@code benchmarks/run.sh} does when root).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class EchoRoundTrip {
     static final int MESSAGE = 64;
 
-    private ServerSocket server;
-    private ExecutorService serverThreads;
+    private EchoServer server;
     ConnectionPool pool;
     NaiveCommonsPool commonsPool;
     Endpoint endpoint;
     InetSocketAddress address;
+    long iterationStart;
+    final AtomicBoolean counted = new AtomicBoolean();
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        server = new ServerSocket(0, 4096, InetAddress.getLoopbackAddress());
-        address = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
+        server = new EchoServer(MESSAGE);
+        address = server.address();
         endpoint = Endpoint.of(address);
-        serverThreads = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "echo-server");
-            t.setDaemon(true);
-            return t;
-        });
-        serverThreads.execute(() -> {
-            while (!server.isClosed()) {
-                try {
-                    Socket s = server.accept();
-                    s.setTcpNoDelay(true);
-                    serverThreads.execute(() -> echo(s));
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
         pool = ConnectionPool.builder().name("echo-bench")
                 .settings(PoolSettings.custom().maxPerEndpoint(8).build()).build();
         commonsPool = new NaiveCommonsPool(8);
     }
 
-    private static void echo(Socket s) {
-        byte[] buffer = new byte[MESSAGE];
-        try (s) {
-            InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
-            while (true) {
-                int off = 0;
-                while (off < MESSAGE) {
-                    int n = in.read(buffer, off, MESSAGE - off);
-                    if (n < 0) {
-                        return;
-                    }
-                    off += n;
-                }
-                out.write(buffer);
-            }
-        } catch (IOException e) {
-            // the client went away
-        }
+    @Setup(Level.Iteration)
+    public void startIteration() {
+        iterationStart = System.nanoTime();
+        counted.set(false);
     }
 
     @TearDown(Level.Trial)
@@ -101,7 +81,25 @@ public class EchoRoundTrip {
         pool.close();
         commonsPool.close();
         server.close();
-        serverThreads.shutdownNow();
+    }
+
+    /** The TIME_WAIT sockets an iteration created, counted once by the first thread to finish it. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class TimeWait {
+        public double timeWaitCreated;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            timeWaitCreated = 0;
+        }
+
+        @TearDown(Level.Iteration)
+        public void count(EchoRoundTrip bench) {
+            if (bench.counted.compareAndSet(false, true)) {
+                timeWaitCreated = KernelTimeWait.createdSince(bench.iterationStart, bench.address.getPort());
+            }
+        }
     }
 
     /** One persistent socket per benchmark thread. */
@@ -110,8 +108,6 @@ public class EchoRoundTrip {
         Socket socket;
         InputStream in;
         OutputStream out;
-        final byte[] request = new byte[MESSAGE];
-        final byte[] response = new byte[MESSAGE];
 
         @Setup(Level.Trial)
         public void open(EchoRoundTrip bench) throws IOException {
@@ -136,77 +132,48 @@ public class EchoRoundTrip {
     }
 
     @Benchmark
-    public int rawSocket(RawSocket raw) throws IOException {
-        raw.out.write(raw.request);
-        return readFully(raw.in, raw.response);
+    public int rawSocket(RawSocket raw, Buffers b, TimeWait tw) throws IOException {
+        raw.out.write(b.request);
+        return Messages.exchange(raw.in, b.response);
     }
 
     @Benchmark
-    public int pooled(Buffers buffers) throws IOException {
+    public int pooled(Buffers b, TimeWait tw) throws IOException {
         try (PooledConnection c = pool.borrow(endpoint)) {
-            c.output().write(buffers.request);
-            return readFully(c.input(), buffers.response);
+            c.output().write(b.request);
+            return Messages.exchange(c.input(), b.response);
         }
     }
 
     @Benchmark
-    public int commonsPoolNaive(Buffers buffers) throws Exception {
-        java.nio.channels.SocketChannel channel = commonsPool.borrow(address);
+    public int commonsPoolNaive(Buffers b, TimeWait tw) throws Exception {
+        SocketChannel channel = commonsPool.borrow(address);
         try {
-            channel.socket().getOutputStream().write(buffers.request);
-            return readFully(channel.socket().getInputStream(), buffers.response);
+            channel.socket().getOutputStream().write(b.request);
+            return Messages.exchange(channel.socket().getInputStream(), b.response);
         } finally {
             commonsPool.giveBack(address, channel);
         }
     }
 
-    /** Experiment: one SocketChannel per thread, adaptor streams with SO_TIMEOUT, the check each time. */
-    @State(Scope.Thread)
-    public static class AffineChannel {
-        java.nio.channels.SocketChannel channel;
-        java.io.InputStream in;
-        java.io.OutputStream out;
-        final java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
-
-        @Setup(Level.Trial)
-        public void open(EchoRoundTrip bench) throws IOException {
-            channel = java.nio.channels.SocketChannel.open();
-            channel.socket().setTcpNoDelay(true);
-            channel.socket().connect(bench.address, 5000);
-            channel.socket().setSoTimeout(Integer.getInteger("bench.sotimeout", 30000));
-            in = channel.socket().getInputStream();
-            out = channel.socket().getOutputStream();
-        }
-
-        @TearDown(Level.Trial)
-        public void close() throws IOException {
-            channel.close();
+    @Benchmark
+    public int shortConnection(Buffers b, TimeWait tw) throws IOException {
+        try (Socket s = new Socket()) {
+            s.setTcpNoDelay(true);
+            s.connect(address, 5_000);
+            s.getOutputStream().write(b.request);
+            return Messages.exchange(s.getInputStream(), b.response);
         }
     }
 
     @Benchmark
-    public int affineChannel(AffineChannel a, Buffers buffers) throws IOException {
-        if (Boolean.getBoolean("bench.check")) {
-            synchronized (a.channel.blockingLock()) {
-                a.channel.configureBlocking(false);
-                a.one.clear();
-                a.channel.read(a.one);
-                a.channel.configureBlocking(true);
-            }
+    public int shortConnectionLinger0(Buffers b, TimeWait tw) throws IOException {
+        try (Socket s = new Socket()) {
+            s.setTcpNoDelay(true);
+            s.setSoLinger(true, 0);
+            s.connect(address, 5_000);
+            s.getOutputStream().write(b.request);
+            return Messages.exchange(s.getInputStream(), b.response);
         }
-        a.out.write(buffers.request);
-        return readFully(a.in, buffers.response);
-    }
-
-    static int readFully(InputStream in, byte[] into) throws IOException {
-        int off = 0;
-        while (off < into.length) {
-            int n = in.read(into, off, into.length - off);
-            if (n < 0) {
-                throw new IOException("the echo server closed the connection");
-            }
-            off += n;
-        }
-        return off;
     }
 }

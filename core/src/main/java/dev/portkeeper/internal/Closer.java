@@ -57,6 +57,43 @@ final class Closer<K> {
         closed(c, cause, SocketClosing.abort(c.channel()), fallback);
     }
 
+    /** Writes nothing: the protocol has already asked the peer to close. */
+    private static final CloseRequest ALREADY_ASKED = new CloseRequest() {
+        @Override
+        public String name() {
+            return "the protocol's own close request";
+        }
+
+        @Override
+        public void write(java.io.OutputStream out) {
+            // asked already, in the protocol's last request
+        }
+
+        @Override
+        public int maxReplyBytes() {
+            return 0;
+        }
+    };
+
+    /**
+     * Closes a connection whose peer was asked to close by its protocol: waits for the peer's FIN
+     * on the close thread (at most the rule's peer-close timeout), then closes. Never throws.
+     */
+    void closeAfterPeer(Conn<K> c) {
+        int held = c.heldBytes();
+        c.detachForClose();
+        SocketChannel channel = c.channel();
+        if (held > 0 || SocketInspector.unreadBytes(channel) > 0) {
+            // Bytes left unread: the protocol was not in step, and waiting for a FIN would lose them silently.
+            fellBack(c, Cause.RETIRED, Fallback.UNREAD_BYTES, Math.max(0, SocketInspector.unreadBytes(channel)) + held,
+                    CloseMode.PEER_FIRST);
+            closed(c, Cause.RETIRED, SocketClosing.closeGracefully(channel), Fallback.UNREAD_BYTES, CloseMode.PEER_FIRST);
+            return;
+        }
+        reaper.closePeerFirst(channel, ALREADY_ASKED, Duration.ofNanos(c.closeRule().peerCloseTimeoutNanos()),
+                outcome -> peerClosed(c, Cause.RETIRED, ALREADY_ASKED, outcome));
+    }
+
     /**
      * Closes a retired connection; for PEER_FIRST the close finishes on the close thread. Never
      * throws.
@@ -114,12 +151,12 @@ final class Closer<K> {
 
     private void peerClosed(Conn<K> c, Cause cause, CloseRequest request, PeerCloseOutcome outcome) {
         if (outcome.fellBack()) {
-            fellBack(c, cause, outcome.fallback(), outcome.replyBytes());
+            fellBack(c, cause, outcome.fallback(), outcome.replyBytes(), CloseMode.PEER_FIRST);
         }
         LOG.debug("Pool {}: {} after the {} close request: {} ({} µs, {} reply bytes)", poolName, c, request.name(),
                 outcome.fellBack() ? "fell back, " + outcome.fallback() : "the peer closed",
                 outcome.waited().toNanos() / 1000, outcome.replyBytes());
-        closed(c, cause, outcome.closedBy(), outcome.fallback());
+        closed(c, cause, outcome.closedBy(), outcome.fallback(), CloseMode.PEER_FIRST);
     }
 
     private void countFallback(CloseMode mode) {
@@ -127,8 +164,12 @@ final class Closer<K> {
     }
 
     private void fellBack(Conn<K> c, Cause cause, Fallback why, long bytes) {
+        fellBack(c, cause, why, bytes, c.closeRule().mode());
+    }
+
+    private void fellBack(Conn<K> c, Cause cause, Fallback why, long bytes, CloseMode mode) {
         CloseRule rule = c.closeRule();
-        countFallback(rule.mode());
+        countFallback(mode);
         switch (why) {
             case UNREAD_BYTES:
                 // Logged every time: those bytes are lost, and that must not go unseen.
@@ -136,16 +177,20 @@ final class Closer<K> {
                         + " and it is closed plainly, so the kernel resets it to tell the peer that data was lost."
                         + " Bytes on a connection at rest mean the protocol was out of step: check that every"
                         + " reply is read before the connection is given back.", poolName, c, bytes, cause,
-                        rule.mode());
+                        mode);
                 break;
             case NOT_IDLE:
                 LOG.debug("Pool {}: {} was not at rest when retired ({}): closed gracefully instead of {}", poolName, c,
-                        cause, rule.mode());
+                        cause, mode);
                 break;
             default:
                 String hook = rule.request() == null ? "?" : rule.request().name();
                 String advice;
-                if (why == Fallback.PEER_DID_NOT_CLOSE) {
+                if (cause == Cause.RETIRED) {
+                    advice = "its protocol had asked the peer to close (closeWhenPeerCloses), but the peer did not within"
+                            + " peerCloseTimeout (" + rule.peerCloseTimeoutNanos() / 1_000_000 + " ms): check that the"
+                            + " request really asked it to, or raise peerCloseTimeout";
+                } else if (why == Fallback.PEER_DID_NOT_CLOSE) {
                     advice = "check that the endpoint speaks " + hook + " and closes on its close request, or raise"
                             + " peerCloseTimeout (" + rule.peerCloseTimeoutNanos() / 1_000_000 + " ms)";
                 } else if (why == Fallback.UNEXPECTED_REPLY) {
@@ -167,6 +212,10 @@ final class Closer<K> {
     }
 
     private void closed(Conn<K> c, Cause cause, Side side, Fallback fallback) {
+        closed(c, cause, side, fallback, c.closeRule().mode());
+    }
+
+    private void closed(Conn<K> c, Cause cause, Side side, Fallback fallback, CloseMode mode) {
         switch (side) {
             case PEER -> closedPeer.increment();
             case NONE -> closedReset.increment();
@@ -174,7 +223,7 @@ final class Closer<K> {
         }
         LOG.debug("Pool {}: closed {} ({}, TIME_WAIT {})", poolName, c, cause, side);
         try {
-            events.closed(c, cause, side, c.closeRule().mode(), fallback);
+            events.closed(c, cause, side, mode, fallback);
         } finally {
             // After the event: a listener that counts opens and closes never sees more open than the limits allow.
             released.accept(c);

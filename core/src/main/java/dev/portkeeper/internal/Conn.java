@@ -142,6 +142,11 @@ public final class Conn<K> {
         useCount++;
     }
 
+    /** @return nanoseconds until expiry, 0 if expired, -1 without lifetime */
+    long remainingLifetimeNanos(long now) {
+        return expiresAt == Long.MAX_VALUE ? -1 : Math.max(0, expiresAt - now);
+    }
+
     boolean expired(long now) {
         return expiresAt != Long.MAX_VALUE && now - expiresAt >= 0;
     }

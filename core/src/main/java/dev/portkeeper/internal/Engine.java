@@ -100,19 +100,19 @@ public final class Engine<K> implements AutoCloseable {
 
         /** Connections whose socket is being closed: they still count against the limits. */
         int closingCount() {
-            int n = 0;
-            for (Conn<K> c : conns) {
-                if (c.state.get() == Conn.CLOSED) {
-                    n++;
-                }
-            }
-            return n;
+            return count(Conn.CLOSED, Conn.CLOSED);
         }
 
+        /** Connections at rest: idle, or reserved while the engine checks them (they are idle to a user). */
         int idleCount() {
+            return count(Conn.IDLE, Conn.RESERVED);
+        }
+
+        private int count(int state, int orState) {
             int n = 0;
             for (Conn<K> c : conns) {
-                if (c.state.get() == Conn.IDLE) {
+                int st = c.state.get();
+                if (st == state || st == orState) {
                     n++;
                 }
             }
@@ -176,9 +176,13 @@ public final class Engine<K> implements AutoCloseable {
             long period = Math.min(Math.max(TimeUnit.NANOSECONDS.toMillis(cfg.leakThresholdNanos()) / 2, 10), 1000);
             housekeeper.scheduleWithFixedDelay(this::checkLeaksNow, period, period, TimeUnit.MILLISECONDS);
         }
-        if (cfg.writeTimeoutNanos() > 0) {
-            long period = Math.min(Math.max(TimeUnit.NANOSECONDS.toMillis(cfg.writeTimeoutNanos()) / 4, 10), 1000);
-            housekeeper.scheduleWithFixedDelay(this::checkWritesNow, period, period, TimeUnit.MILLISECONDS);
+        long shortestIo = Math.min(cfg.readTimeoutMillis() > 0 ? cfg.readTimeoutMillis() : Long.MAX_VALUE,
+                cfg.writeTimeoutNanos() > 0 ? TimeUnit.NANOSECONDS.toMillis(cfg.writeTimeoutNanos()) : Long.MAX_VALUE);
+        if (shortestIo != Long.MAX_VALUE) {
+            // Timeouts are the watchdog's, not SO_TIMEOUT's: a timed read on a socket channel costs four
+            // fcntl calls and a poll, a plain blocking read none of them.
+            long period = Math.min(Math.max(shortestIo / 4, 10), 1000);
+            housekeeper.scheduleWithFixedDelay(this::checkIoNow, period, period, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -194,6 +198,10 @@ public final class Engine<K> implements AutoCloseable {
 
     long writeTimeoutMillis() {
         return TimeUnit.NANOSECONDS.toMillis(cfg.writeTimeoutNanos());
+    }
+
+    long readTimeoutMillis() {
+        return cfg.readTimeoutMillis();
     }
 
     // ---------------------------------------------------------------- borrow
@@ -647,9 +655,14 @@ public final class Engine<K> implements AutoCloseable {
             abort(c, requested);
             return;
         }
+        if (requested == Cause.RETIRED) {
+            c.state.set(Conn.CLOSED);
+            closer.closeAfterPeer(c);
+            return;
+        }
         Cause cause = requested != null ? requested : lease.brokenBy();
         boolean atRest = cause == null;
-        Side known = cause == Cause.PEER_CLOSED ? Side.PEER : null;
+        Side known = cause == Cause.PEER_CLOSED ? Side.PEER : lease.readTimedOut() ? Side.LOCAL : null;
         if (cause == null && closed) {
             cause = Cause.POOL_CLOSED;
         }
@@ -662,7 +675,7 @@ public final class Engine<K> implements AutoCloseable {
         }
         if (lease.readTimeoutChanged) {
             try {
-                c.channel().socket().setSoTimeout(cfg.readTimeoutMillis());
+                c.channel().socket().setSoTimeout(0); // the lease's own timeout ends with it
             } catch (java.net.SocketException e) {
                 retire(c, Cause.BROKEN, null, true);
                 return;
@@ -893,16 +906,28 @@ public final class Engine<K> implements AutoCloseable {
         return reported;
     }
 
-    /** Aborts the connections whose write has been blocked longer than the write timeout. */
-    void checkWritesNow() {
+    /**
+     * The I/O watchdog: ends a read blocked longer than the read timeout (its input is shut down;
+     * the connection is then broken, and closed gracefully when given back), and aborts a write
+     * blocked longer than the write timeout (a reset: unsent data cannot be taken back). The blocked
+     * call fails with a {@code SocketTimeoutException} that says which.
+     */
+    void checkIoNow() {
         long now = System.nanoTime();
+        long readNanos = TimeUnit.MILLISECONDS.toNanos(cfg.readTimeoutMillis());
         for (Slot<K> s : slots.values()) {
             for (Conn<K> c : s.conns) {
                 Lease<K> l = c.lease;
-                if (l != null && l.writeBlockedSince(now, cfg.writeTimeoutNanos()) && l.abort("write timeout")) {
-                    LOG.debug("Pool {}: {}: a write blocked longer than {} ms; closing it with a reset", cfg.name(), c,
-                            writeTimeoutMillis());
+                if (l == null) {
+                    continue;
+                }
+                if (cfg.writeTimeoutNanos() > 0 && l.writeBlockedSince(now, cfg.writeTimeoutNanos())
+                        && l.abort("write timeout")) {
+                    LOG.debug("Pool {}: {}: a write blocked past the write timeout; closing it with a reset", cfg.name(), c);
                     abort(c, Cause.BROKEN);
+                } else if (readNanos > 0 && l.readBlockedSince(now, readNanos)) {
+                    LOG.debug("Pool {}: {}: a read blocked past the read timeout; ending it", cfg.name(), c);
+                    l.timeOutRead();
                 }
             }
         }

@@ -31,12 +31,15 @@ public final class Lease<K> {
     private volatile Cause brokenBy;
     /** System.nanoTime() when the blocked write began, 0 when none is in progress. */
     private volatile long writeStartedAt;
-    private volatile boolean inRead;
-    /** Why the socket was closed under a borrower: null, "invalidated" or "write timeout". */
+    /** System.nanoTime() when the blocked read began, 0 when none is in progress. */
+    private volatile long readStartedAt;
+    /** Why the socket was closed under a borrower: null, "invalidated", "read timeout" or "write timeout". */
     private volatile String abortedBecause;
     volatile boolean leakReported;
-    /** Whether this lease changed the socket's read timeout, to be restored at its end. */
-    boolean readTimeoutChanged;
+    /** Set by the watchdog: a read outlived the read timeout, and the socket's input was shut down to end it. */
+    private volatile boolean readTimedOut;
+    /** Whether this lease set its own read timeout (SO_TIMEOUT), to be cleared at its end. */
+    volatile boolean readTimeoutChanged;
 
     Lease(Engine<K> engine, Conn<K> conn, long borrowedAt, Throwable borrowSite) {
         this.engine = engine;
@@ -99,9 +102,9 @@ public final class Lease<K> {
         readTimeoutChanged = true;
     }
 
-    /** @return the socket's read timeout now, in milliseconds @throws SocketException if the socket is closed */
+    /** @return the read timeout in force on this lease, in milliseconds @throws SocketException if the socket is closed */
     public int readTimeout() throws SocketException {
-        return conn.channel().socket().getSoTimeout();
+        return readTimeoutChanged ? conn.channel().socket().getSoTimeout() : (int) engine.readTimeoutMillis();
     }
 
     /** @return the attachment, or null */
@@ -113,6 +116,18 @@ public final class Lease<K> {
     public void attach(Object attachment, Attached view) {
         checkLive();
         conn.attach(attachment, view);
+    }
+
+    /** Gives the connection back to be closed once the peer closed it. Idempotent; never throws. */
+    public void closeWhenPeerCloses() {
+        if (state.compareAndSet(LIVE, ENDED)) {
+            engine.release(this, brokenBy != null ? null : Cause.RETIRED, false);
+        }
+    }
+
+    /** @return nanoseconds until the connection is due for retirement, 0 if due, -1 without lifetime */
+    public long remainingLifetimeNanos() {
+        return conn.remainingLifetimeNanos(engine.now());
     }
 
     /** Gives the connection back, or discards it. Idempotent; never throws. */
@@ -130,12 +145,49 @@ public final class Lease<K> {
      */
     public void invalidate() {
         if (state.compareAndSet(LIVE, ENDED)) {
-            boolean abort = Thread.currentThread() != borrower || inRead || writeStartedAt != 0;
+            boolean abort = Thread.currentThread() != borrower || readStartedAt != 0 || writeStartedAt != 0;
             if (abort) {
                 abortedBecause = "invalidated";
             }
             engine.release(this, Cause.INVALIDATED, abort);
         }
+    }
+
+    /**
+     * The engine's watchdog: a read blocked past the pool's read timeout. A lease with a read
+     * timeout of its own has SO_TIMEOUT set instead, and the watchdog leaves it alone.
+     */
+    boolean readBlockedSince(long now, long timeoutNanos) {
+        long started = readStartedAt;
+        return started != 0 && !readTimeoutChanged && now - started >= timeoutNanos;
+    }
+
+    /**
+     * The engine's watchdog ends a read that outlived the read timeout: it shuts the socket's input
+     * down (which takes none of the reader's locks), the blocked read returns, and the reader gets a
+     * {@code SocketTimeoutException}. The connection is broken; its borrower's close() closes it
+     * gracefully, as a timed-out read always did.
+     */
+    void timeOutRead() {
+        if (!readTimedOut) {
+            readTimedOut = true;
+            try {
+                conn.channel().shutdownInput();
+            } catch (IOException | RuntimeException e) {
+                // closed already: the read has ended anyway
+            }
+        }
+    }
+
+    /** @return whether a read timed out, so that this side closes first */
+    boolean readTimedOut() {
+        return readTimedOut;
+    }
+
+    private SocketTimeoutException readTimedOutFailure() {
+        brokenBy = Cause.BROKEN;
+        return new SocketTimeoutException(conn + ": read timed out: no byte from the peer within the read timeout ("
+                + engine.readTimeoutMillis() + " ms)");
     }
 
     /** The engine's watchdog: a write blocked past the write timeout. */
@@ -200,17 +252,28 @@ public final class Lease<K> {
             if (b >= 0) {
                 return b;
             }
-            inRead = true;
+            readStartedAt = System.nanoTime() | 1;
             try {
                 int r = conn.in().read();
                 if (r < 0) {
+                    if (readTimedOut) {
+                        throw readTimedOutFailure();
+                    }
                     sawEndOfStream();
                 }
                 return r;
+            } catch (SocketTimeoutException e) {
+                if (brokenBy == null) {
+                    brokenBy = Cause.BROKEN;
+                }
+                throw e;
             } catch (IOException e) {
+                if (readTimedOut) {
+                    throw readTimedOutFailure();
+                }
                 throw failed(e, "read");
             } finally {
-                inRead = false;
+                readStartedAt = 0;
             }
         }
 
@@ -226,17 +289,28 @@ public final class Lease<K> {
                 b[off] = (byte) first;
                 return 1;
             }
-            inRead = true;
+            readStartedAt = System.nanoTime() | 1;
             try {
                 int n = conn.in().read(b, off, len);
                 if (n < 0) {
+                    if (readTimedOut) {
+                        throw readTimedOutFailure();
+                    }
                     sawEndOfStream();
                 }
                 return n;
+            } catch (SocketTimeoutException e) {
+                if (brokenBy == null) {
+                    brokenBy = Cause.BROKEN;
+                }
+                throw e;
             } catch (IOException e) {
+                if (readTimedOut) {
+                    throw readTimedOutFailure();
+                }
                 throw failed(e, "read");
             } finally {
-                inRead = false;
+                readStartedAt = 0;
             }
         }
 

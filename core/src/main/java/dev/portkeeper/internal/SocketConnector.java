@@ -48,7 +48,8 @@ public final class SocketConnector {
             Socket socket = channel.socket();
             // The adaptor's connect takes a timeout; SocketChannel.connect in blocking mode has none.
             socket.connect(remote, Math.max(1, timeoutMillis));
-            socket.setSoTimeout(options.readTimeoutMillis());
+            // No SO_TIMEOUT: the engine's watchdog enforces the read timeout, so that reads stay plain
+            // blocking reads (a timed read on a socket channel flips its blocking mode twice).
             return channel;
         } catch (IOException | RuntimeException e) {
             try {

@@ -5,7 +5,6 @@ import java.net.InetAddress;
 /**
  * The socket options the connector applies, converted once from the face's {@code SocketPolicy}.
  *
- * @param readTimeoutMillis SO_TIMEOUT, 0 for none
  * @param tcpNoDelay TCP_NODELAY
  * @param keepAlive SO_KEEPALIVE
  * @param keepAliveIdleSeconds TCP_KEEPIDLE
@@ -16,7 +15,7 @@ import java.net.InetAddress;
  * @param localAddress the address to bind before connect, or null
  * @param keepAliveDetection the detection time, as the warning shows it
  */
-public record SocketOptions(int readTimeoutMillis, boolean tcpNoDelay, boolean keepAlive, int keepAliveIdleSeconds,
+public record SocketOptions(boolean tcpNoDelay, boolean keepAlive, int keepAliveIdleSeconds,
         int keepAliveIntervalSeconds, int keepAliveCount, int sendBufferSize, int receiveBufferSize,
         InetAddress localAddress, String keepAliveDetection) {
 }

@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>One sample feeds every gauge</b>: the first gauge read after {@code maxAge} (default
  *       2 s) takes the monitor's latest sample if it is younger than that (a started monitor
- *       samples every second, so a scrape reads nothing more), else a new one
- *       ({@link PortBudgetMonitor#snapshot()}); the other gauges of the scrape reuse it.</li>
+ *       samples every second, so a scrape reads nothing more), else a new one taken as the
+ *       monitor's sampler would ({@link PortBudgetMonitor#sample()}: the counters, and the full
+ *       socket tables as often as its schedule allows); the other gauges of the scrape reuse it.</li>
  *   <li><b>Never an exception in a scrape</b>: a sample that fails gives NaN on every gauge (logged
  *       once until one succeeds again); values the kernel does not give (no procfs, an unlimited
  *       fd limit) are NaN. Without the kernel view the destinations come from the pools' ledger,
@@ -129,7 +130,9 @@ public final class PortBudgetMetrics implements MeterBinder {
     static Supplier<BudgetView> source(PortBudgetMonitor monitor, Procfs procfs, int top, Duration maxAge) {
         return () -> {
             Instant oldest = Instant.now().minus(maxAge);
-            BudgetSnapshot s = monitor.latest().filter(l -> l.time().isAfter(oldest)).orElseGet(monitor::snapshot);
+            // The monitor's own cadence: its latest sample, or one taken as its sampler would (counters,
+            // and the full tables only as often as its schedule allows).
+            BudgetSnapshot s = monitor.latest().filter(l -> l.time().isAfter(oldest)).orElseGet(monitor::sample);
             return BudgetView.of(s, BudgetView.closeWaitHeld(s, procfs), top);
         };
     }

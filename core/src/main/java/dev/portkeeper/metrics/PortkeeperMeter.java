@@ -35,7 +35,8 @@ public enum PortkeeperMeter {
     /** Connections closed, by why and by where their TIME_WAIT landed. */
     CONNECTIONS_CLOSED("portkeeper.connections.closed", Type.COUNTER, "connections",
             List.of("pool", "endpoint", "reason", "time.wait"),
-            "connections closed: reason=expired|idle|peer_closed|stray_bytes|broken|invalidated|capacity|pool_closed,"
+            "connections closed: reason=expired|idle|peer_closed|stray_bytes|broken|invalidated|capacity|retired|"
+                    + "pool_closed,"
                     + " time.wait=local (TIME_WAIT here)|peer (on the peer)|none (a reset)"),
     /** PEER_FIRST or ABORT_WHEN_IDLE closes that fell back to a graceful one. */
     CONNECTIONS_CLOSE_FALLBACKS("portkeeper.connections.close.fallbacks", Type.COUNTER, "connections",

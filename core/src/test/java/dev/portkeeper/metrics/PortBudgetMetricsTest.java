@@ -187,6 +187,7 @@ class PortBudgetMetricsTest {
         // Most destinations leave: their meters and other's go at the next sample.
         tree.tcp(TcpLines.tcp().socket("10.0.0.5", 40001, "10.0.0.9", 11211, TcpState.ESTABLISHED, 7)
                 .socket("10.0.0.5", 40002, "10.0.0.10", 11211, TcpState.ESTABLISHED, 8));
+        monitor.snapshot();                                               // the monitor reads the tables
         assertThat(gauge("portkeeper.ports.kernel.view")).isEqualTo(1);   // a read: a new sample
         assertThat(registry.find("portkeeper.ports.capacity").gauges()).extracting(g -> g.getId().getTag("destination"))
                 .containsExactlyInAnyOrder(DEST, "10.0.0.10:11211");

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs the benchmark profile (about 10 minutes on 2 cores), writes JMH's JSON to
+# benchmarks/results/<date>/, and regenerates docs/benchmarks.md and docs/benchmarks.png from it.
+#
+# As root (and where unshare works) the benchmarks run in a private network namespace of their own:
+# loopback only, ip_local_port_range 10000-60999, tcp_tw_reuse=0, so that short connections cannot
+# run the host's ports out and the kernel's TIME_WAIT counts are true. The host's sysctls are never
+# touched. Otherwise they run on the host's loopback, where tcp_tw_reuse=2 lets connect() take over
+# TIME_WAIT sockets, so the TIME_WAIT counts are lower bounds; the report says which.
+#
+# Usage: benchmarks/run.sh [quick]   (quick: 1 s iterations, for trying the script)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jar=benchmarks/target/benchmarks.jar
+if [ ! -f "$jar" ]; then
+  mvn -q -DskipTests package -pl netns,core,benchmarks -am
+fi
+stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
+out="benchmarks/results/$stamp"
+mkdir -p "$out"
+iter=(-wi 3 -w 2 -i 5 -r 2)
+[ "${1:-}" = quick ] && iter=(-wi 1 -w 1 -i 2 -r 1)
+
+profile() {
+  for t in 1 2 4; do
+    java -jar "$jar" 'EchoRoundTrip' -t "$t" "${iter[@]}" -rf json -rff "$out/echo-t$t.json"
+    java -jar "$jar" 'BorrowReturn' -t "$t" -wi 2 -w 1 -i 3 -r 1 -rf json -rff "$out/borrow-t$t.json"
+  done
+  for t in 1 4; do
+    if java -jar "$jar" -l | grep -q '^dev.portkeeper.benchmarks.HttpGet'; then
+      java -jar "$jar" 'HttpGet' -t "$t" "${iter[@]}" -rf json -rff "$out/http-t$t.json"
+    fi
+  done
+  java -jar "$jar" 'TcpTableParseBenchmark' -wi 2 -w 1 -i 3 -r 1 -rf json -rff "$out/procfs.json"
+}
+
+in_private_netns() {
+  # Refuses to touch sysctls unless this shell is in a namespace other than its parent's.
+  [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/$PPID/ns/net)" ] || { echo "not in a private netns" >&2; exit 1; }
+  ip link set lo up
+  echo "10000 60999" > /proc/sys/net/ipv4/ip_local_port_range
+  echo 0 > /proc/sys/net/ipv4/tcp_tw_reuse
+  echo "a private network namespace (loopback, ip_local_port_range 10000-60999, tcp_tw_reuse=0)" > "$out/WHERE"
+  profile
+}
+
+if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
+  export -f profile in_private_netns
+  export jar out
+  export iter_s="${iter[*]}"
+  unshare -n bash -c 'iter=($iter_s); in_private_netns'
+else
+  echo "the host's loopback (tcp_tw_reuse=$(cat /proc/sys/net/ipv4/tcp_tw_reuse 2>/dev/null || echo ?): TIME_WAIT counts are lower bounds)" > "$out/WHERE"
+  profile
+fi
+
+java -cp "$jar" dev.portkeeper.benchmarks.report.BenchmarkReport "$out" docs/benchmarks.md docs/benchmarks.png
+echo "results: $out; report: docs/benchmarks.md, docs/benchmarks.png"

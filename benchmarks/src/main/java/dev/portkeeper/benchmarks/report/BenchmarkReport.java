@@ -1,0 +1,263 @@
+package dev.portkeeper.benchmarks.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.data.category.DefaultCategoryDataset;
+
+/**
+ * Turns the JMH JSON files of one run ({@code benchmarks/run.sh} writes them) into
+ * {@code docs/benchmarks.md}, the table of the ratios that matter, and {@code docs/benchmarks.png},
+ * a chart of the round-trip throughputs; both name the machine, the JDK and the date.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar dev.portkeeper.benchmarks.report.BenchmarkReport
+ * <results dir> <markdown out> <png out> [machine description]}.
+ */
+public final class BenchmarkReport {
+    private final List<Result> results;
+    private final String machine;
+    private final String jdk;
+    private final String where;
+
+    /** One benchmark at one thread count. */
+    record Result(String klass, String method, int threads, double score, double error, String unit,
+            Map<String, Double> secondary, Map<String, String> params, double iterationSeconds) {
+        String key() {
+            return klass + "." + method;
+        }
+    }
+
+    BenchmarkReport(List<Result> results, String machine, String jdk, String where) {
+        this.results = results;
+        this.machine = machine;
+        this.jdk = jdk;
+        this.where = where;
+    }
+
+    /** @param args results dir, markdown out, png out, and optionally a machine description */
+    public static void main(String[] args) throws IOException {
+        if (args.length < 3) {
+            System.err.println("usage: BenchmarkReport <results dir> <markdown out> <png out> [machine]");
+            System.exit(64);
+        }
+        Path dir = Path.of(args[0]);
+        BenchmarkReport report = read(dir, args.length > 3 ? args[3] : describeMachine());
+        Files.writeString(Path.of(args[1]), report.markdown(), StandardCharsets.UTF_8);
+        report.chart(Path.of(args[2]));
+        System.out.println("wrote " + args[1] + " and " + args[2] + " from " + report.results.size() + " results");
+    }
+
+    static BenchmarkReport read(Path dir, String machine) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<Result> results = new ArrayList<>();
+        String jdk = "?";
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+        for (Path f : files) {
+            for (JsonNode r : json.readTree(f.toFile())) {
+                String benchmark = r.path("benchmark").asText();
+                int dot = benchmark.lastIndexOf('.');
+                String klass = benchmark.substring(benchmark.lastIndexOf('.', dot - 1) + 1, dot);
+                Map<String, Double> secondary = new LinkedHashMap<>();
+                r.path("secondaryMetrics").fields().forEachRemaining(e -> secondary.put(e.getKey(),
+                        e.getValue().path("score").asDouble(Double.NaN)));
+                Map<String, String> params = new LinkedHashMap<>();
+                r.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+                JsonNode primary = r.path("primaryMetric");
+                results.add(new Result(klass, benchmark.substring(dot + 1), r.path("threads").asInt(),
+                        primary.path("score").asDouble(), primary.path("scoreError").asDouble(Double.NaN),
+                        primary.path("scoreUnit").asText(), secondary, params,
+                        seconds(r.path("measurementTime").asText())));
+                jdk = r.path("vmName").asText() + " " + r.path("jdkVersion").asText();
+            }
+        }
+        String where = Files.exists(dir.resolve("WHERE")) ? Files.readString(dir.resolve("WHERE")).strip() : "unknown";
+        return new BenchmarkReport(results, machine, jdk, where);
+    }
+
+    /** JMH's iteration time, e.g. "2 s" or "100 ms", in seconds; NaN when unknown. */
+    static double seconds(String time) {
+        String[] parts = time.strip().split("\\s+");
+        if (parts.length != 2) {
+            return Double.NaN;
+        }
+        double v = Double.parseDouble(parts[0]);
+        return switch (parts[1]) {
+            case "s" -> v;
+            case "ms" -> v / 1e3;
+            case "us" -> v / 1e6;
+            case "min" -> v * 60;
+            default -> Double.NaN;
+        };
+    }
+
+    static String describeMachine() {
+        String cpu = "?";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("?");
+        } catch (IOException | RuntimeException e) {
+            // not Linux: leave it unknown
+        }
+        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), "
+                + System.getProperty("os.name") + " " + System.getProperty("os.version");
+    }
+
+    Optional<Result> find(String klass, String method, int threads) {
+        return results.stream().filter(r -> r.klass.equals(klass) && r.method.equals(method) && r.threads == threads)
+                .findFirst();
+    }
+
+    private TreeSet<Integer> threads(String klass) {
+        TreeSet<Integer> t = new TreeSet<>();
+        results.stream().filter(r -> r.klass.equals(klass)).forEach(r -> t.add(r.threads));
+        return t;
+    }
+
+    private static String num(double v, String format) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, format, v);
+    }
+
+    private String ratio(String klass, String a, String b, int t) {
+        Optional<Result> x = find(klass, a, t);
+        Optional<Result> y = find(klass, b, t);
+        return x.isPresent() && y.isPresent() ? num(x.get().score / y.get().score, "%.2f") : "n/a";
+    }
+
+    /**
+     * TIME_WAIT sockets per 10,000 requests: the kernel's count for an iteration (an EVENTS counter,
+     * so a count, not a rate) over the requests of that iteration (throughput x iteration time).
+     */
+    private String timeWaitPer10k(String method, int t) {
+        return find("EchoRoundTrip", method, t).map(r -> {
+            double tw = r.secondary.getOrDefault("timeWaitCreated", Double.NaN);
+            return num(10_000 * tw / (r.score * r.iterationSeconds), "%,.0f");
+        }).orElse("n/a");
+    }
+
+    String markdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmarks\n\n");
+        md.append("Generated by `benchmarks/run.sh` from JMH's JSON in `benchmarks/results/`; do not edit by hand.\n\n");
+        md.append("- Machine: ").append(machine).append('\n');
+        md.append("- JDK: ").append(jdk).append('\n');
+        md.append("- Date: ").append(LocalDate.now()).append('\n');
+        md.append("- Where: ").append(where).append("\n\n");
+        md.append("Ratios are of two results from the same run. Throughput ratios above 1 favour the first.\n\n");
+        if (!threads("EchoRoundTrip").isEmpty()) {
+            md.append("## Echo round trip (64 bytes, loopback)\n\n");
+            md.append("| threads | pooled / raw | pooled / short | raw / short | commons pool / raw | short linger0 / short |\n");
+            md.append("|---|---|---|---|---|---|\n");
+            for (int t : threads("EchoRoundTrip")) {
+                md.append("| ").append(t).append(" | ").append(ratio("EchoRoundTrip", "pooled", "rawSocket", t))
+                        .append(" | ").append(ratio("EchoRoundTrip", "pooled", "shortConnection", t))
+                        .append(" | ").append(ratio("EchoRoundTrip", "rawSocket", "shortConnection", t))
+                        .append(" | ").append(ratio("EchoRoundTrip", "commonsPoolNaive", "rawSocket", t))
+                        .append(" | ").append(ratio("EchoRoundTrip", "shortConnectionLinger0", "shortConnection", t))
+                        .append(" |\n");
+            }
+            md.append("\nTIME_WAIT sockets created per 10,000 requests, counted by the kernel:\n\n");
+            md.append("| threads | raw | pooled | commons pool | short | short linger0 |\n|---|---|---|---|---|---|\n");
+            for (int t : threads("EchoRoundTrip")) {
+                md.append("| ").append(t).append(" | ").append(timeWaitPer10k("rawSocket", t))
+                        .append(" | ").append(timeWaitPer10k("pooled", t))
+                        .append(" | ").append(timeWaitPer10k("commonsPoolNaive", t))
+                        .append(" | ").append(timeWaitPer10k("shortConnection", t))
+                        .append(" | ").append(timeWaitPer10k("shortConnectionLinger0", t)).append(" |\n");
+            }
+            md.append("\nThroughput (requests/s):\n\n");
+            table(md, "EchoRoundTrip", "%,.0f");
+        }
+        if (!threads("HttpGet").isEmpty()) {
+            md.append("\n## HTTP GET (small response)\n\n");
+            String server = results.stream().filter(r -> r.klass.equals("HttpGet")).findFirst()
+                    .map(r -> r.params.getOrDefault("server", "?")).orElse("?");
+            md.append("Server: ").append(server).append(".\n\n");
+            md.append("| threads | Portkeeper / HttpClient 5 pool | Portkeeper / best peer | best peer |\n|---|---|---|---|\n");
+            for (int t : threads("HttpGet")) {
+                Optional<Result> ours = find("HttpGet", "portkeeper", t);
+                Optional<Result> best = results.stream().filter(r -> r.klass.equals("HttpGet") && r.threads == t
+                        && !r.method.equals("portkeeper") && !r.method.equals("shortConnection"))
+                        .max((a, b) -> Double.compare(a.score, b.score));
+                md.append("| ").append(t).append(" | ").append(ratio("HttpGet", "portkeeper", "httpClient5Pooling", t))
+                        .append(" | ").append(ours.isPresent() && best.isPresent()
+                                ? num(ours.get().score / best.get().score, "%.2f") : "n/a")
+                        .append(" | ").append(best.map(Result::method).orElse("n/a")).append(" |\n");
+            }
+            md.append("\nThroughput (requests/s):\n\n");
+            table(md, "HttpGet", "%,.0f");
+        }
+        if (!threads("BorrowReturn").isEmpty()) {
+            md.append("\n## Borrow and return (pool overhead alone)\n\n");
+            table(md, "BorrowReturn", "%,.0f ns");
+        }
+        if (!threads("TcpTableParseBenchmark").isEmpty()) {
+            md.append("\n## Procfs scan (20,000 sockets)\n\n");
+            int t = threads("TcpTableParseBenchmark").first();
+            md.append("parse / read: ").append(ratio("TcpTableParseBenchmark", "parse", "readBytes", t)).append("\n\n");
+            table(md, "TcpTableParseBenchmark", "%,.3f");
+        }
+        return md.toString();
+    }
+
+    private void table(StringBuilder md, String klass, String format) {
+        TreeSet<Integer> ts = threads(klass);
+        md.append("| benchmark |");
+        ts.forEach(t -> md.append(' ').append(t).append(t == 1 ? " thread |" : " threads |"));
+        md.append("\n|---|");
+        ts.forEach(t -> md.append("---|"));
+        md.append('\n');
+        results.stream().filter(r -> r.klass.equals(klass)).map(Result::method).distinct().forEach(m -> {
+            md.append("| `").append(m).append("` |");
+            for (int t : ts) {
+                md.append(' ').append(find(klass, m, t).map(r -> num(r.score, format)).orElse("")).append(" |");
+            }
+            md.append('\n');
+        });
+        results.stream().filter(r -> r.klass.equals(klass)).findFirst()
+                .ifPresent(r -> md.append("\n(unit: ").append(r.unit).append(")\n"));
+    }
+
+    void chart(Path png) throws IOException {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (Result r : results) {
+            if (r.klass.equals("EchoRoundTrip")) {
+                data.addValue(r.score, r.method, r.threads + (r.threads == 1 ? " thread" : " threads"));
+            }
+        }
+        for (Result r : results) {
+            if (r.klass.equals("HttpGet")) {
+                data.addValue(r.score, "http " + r.method, r.threads + (r.threads == 1 ? " thread" : " threads"));
+            }
+        }
+        JFreeChart chart = ChartFactory.createBarChart("Round trips per second, loopback (" + machine + "; " + jdk
+                + "; " + LocalDate.now() + ")", null, "requests/s", data, PlotOrientation.VERTICAL, true, false, false);
+        chart.getTitle().setFont(chart.getTitle().getFont().deriveFont(12f));
+        CategoryPlot plot = chart.getCategoryPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        ((BarRenderer) plot.getRenderer()).setShadowVisible(false);
+        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1200, 600);
+    }
+}

@@ -1,0 +1,53 @@
+package dev.portkeeper.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portkeeper.benchmarks.report.BenchmarkReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Every benchmark runs once for a moment, in this JVM, so that none of them rots between the
+ * measured runs of {@code benchmarks/run.sh}. A smoke run, not a measurement: nothing here looks at
+ * the scores but that there are some.
+ */
+class BenchmarksSmokeTest {
+
+    @Test
+    void everyBenchmarkRunsOnceAndTheReportIsDrawnFromItsJson(@TempDir Path dir) throws Exception {
+        Options options = new OptionsBuilder()
+                .include("dev\\.portkeeper\\.benchmarks\\.(EchoRoundTrip|BorrowReturn|TcpTableParseBenchmark)\\..*")
+                .forks(0)
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(100))
+                .threads(2)
+                .shouldFailOnError(true)
+                .resultFormat(ResultFormatType.JSON)
+                .result(dir.resolve("smoke.json").toString())
+                .build();
+        Collection<RunResult> results = new Runner(options).run();
+        assertThat(results).extracting(r -> r.getParams().getBenchmark().replaceAll(".*\\.", ""))
+                .contains("rawSocket", "pooled", "commonsPoolNaive", "shortConnection", "shortConnectionLinger0",
+                        "borrowAndReturn", "commonsPoolFloor", "commonsPoolWithCheck", "connectAndClose");
+        assertThat(results).allSatisfy(r -> assertThat(r.getPrimaryResult().getScore()).isPositive());
+
+        Files.writeString(dir.resolve("WHERE"), "smoke run, in this JVM");
+        Path md = dir.resolve("benchmarks.md");
+        Path png = dir.resolve("benchmarks.png");
+        BenchmarkReport.main(new String[] {dir.toString(), md.toString(), png.toString(), "test machine"});
+        assertThat(Files.readString(md)).contains("Machine: test machine").contains("| 2 | ")
+                .contains("pooled / raw").contains("TIME_WAIT sockets created per 10,000 requests")
+                .contains("`borrowAndReturn`").contains("parse / read");
+        assertThat(Files.size(png)).isPositive();
+    }
+}
