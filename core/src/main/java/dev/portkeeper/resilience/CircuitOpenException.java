@@ -15,7 +15,9 @@ import dev.portkeeper.PortkeeperException;
 public final class CircuitOpenException extends PortkeeperException {
     private static final long serialVersionUID = 1L;
 
+    /** The breaker's state when it refused, by name. */
     private final String state;
+    /** The breaker's failure rate in percent when it refused, or -1. */
     private final float failureRate;
 
     CircuitOpenException(Endpoint endpoint, String state, float failureRate, int failedCalls, int calls,
