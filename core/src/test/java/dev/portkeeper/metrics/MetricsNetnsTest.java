@@ -181,7 +181,10 @@ class MetricsNetnsTest {
         HashMap<String, String> r = Netns.builder().portRange(LOW, LOW + 4).sysctl("net.ipv4.tcp_tw_reuse", "0")
                 .timeout(Duration.ofSeconds(120)).build().run(Exhaustion.class);
         System.out.println("exhaustion and the breaker: " + r);
-        assertThat(r).containsEntry("held", "5").containsEntry("exhausted", "6").containsEntry("counted", "6")
+        // The raw sockets take the ports until connect() fails (on a busy machine one run held 4 of the 5);
+        // then every borrow fails for lack of a port, and none of that counts against the endpoint.
+        assertThat(Integer.parseInt(r.get("held"))).isBetween(3, 5);
+        assertThat(r).containsEntry("exhausted", "6").containsEntry("counted", "6")
                 .containsEntry("state", "CLOSED").containsEntry("failed", "0");
     }
 
