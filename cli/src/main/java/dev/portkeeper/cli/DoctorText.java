@@ -43,7 +43,10 @@ final class DoctorText {
         BudgetLevel level = s.level();
         Verdict verdict = report.verdict();
         int exit = verdict.exitStatus();
-        if (s.kernelViewAvailable()) {
+        if (s.kernelViewDoubtful()) {
+            sb.append("Kernel view ").append(style.level(BudgetLevel.CRITICAL, "doubtful")).append(": ")
+                    .append(ReportJson.doubt(s)).append(" (exit status ").append(exit).append(": could not tell)\n");
+        } else if (s.kernelViewAvailable()) {
             sb.append("Verdict ").append(style.level(levelOf(verdict), verdict.name())).append(" (exit status ")
                     .append(exit).append("): port budget ").append(style.level(level, level.name()))
                     .append(", advice ").append(report.adviceVerdict().name()).append('\n');
