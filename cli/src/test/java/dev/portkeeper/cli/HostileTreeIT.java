@@ -106,4 +106,21 @@ class HostileTreeIT {
         assertThat(doc).containsEntry("level", "EXHAUSTED");
         assertThat(DoctorCaptureIT.<BigDecimal>get(doc, "ephemeralRange", "capacity")).isEqualTo(BigDecimal.ZERO);
     }
+
+    @Test
+    void aDeviceAsAProcessNameIsNotRead(@TempDir Path dir) throws IOException {
+        Path tree = ProcfsTrees.withTimeWait(dir, 0);
+        Files.writeString(tree.resolve("net/tcp"), Files.readString(tree.resolve("net/tcp"))
+                + "   0: 0100007F:9C40 0100007F:2BCB 08 00000000:00000000 00:00000000 00000000     0        0 4242 1"
+                + " 0000000000000000\n");
+        Files.createDirectories(tree.resolve("4242/fd"));
+        Files.createSymbolicLink(tree.resolve("4242/fd/3"), Path.of("socket:[4242]"));
+        Files.createSymbolicLink(tree.resolve("4242/comm"), Path.of("/dev/zero"));
+
+        Jar.Run run = Jar.run(Jar.path(), LIMIT, ProcfsTrees.args(tree, "doctor", "--json"));
+        assertThat(run.stderr()).as("%s", run).doesNotContain("OutOfMemoryError");
+        Map<String, Object> doc = JsonTree.object(run.stdout());
+        assertThat(DoctorCaptureIT.<BigDecimal>get(doc, "closeWait", "total")).isEqualTo(BigDecimal.ONE);
+        assertThat(DoctorCaptureIT.<String>get(doc, "closeWait", "owners", "0", "command")).isEqualTo("?");
+    }
 }
