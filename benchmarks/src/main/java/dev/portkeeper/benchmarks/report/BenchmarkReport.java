@@ -3,7 +3,12 @@ package dev.portkeeper.benchmarks.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.geom.Rectangle2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
@@ -22,6 +28,8 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.title.TextTitle;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
@@ -37,6 +45,7 @@ public final class BenchmarkReport {
     private final String machine;
     private final String jdk;
     private final String where;
+    private final String nginxVersion;
 
     /** One benchmark at one thread count. */
     record Result(String klass, String method, int threads, double score, double error, String unit,
@@ -46,11 +55,12 @@ public final class BenchmarkReport {
         }
     }
 
-    BenchmarkReport(List<Result> results, String machine, String jdk, String where) {
+    BenchmarkReport(List<Result> results, String machine, String jdk, String where, String nginxVersion) {
         this.results = results;
         this.machine = machine;
         this.jdk = jdk;
         this.where = where;
+        this.nginxVersion = nginxVersion;
     }
 
     /** @param args results dir, markdown out, png out, and optionally a machine description */
@@ -93,7 +103,10 @@ public final class BenchmarkReport {
             }
         }
         String where = Files.exists(dir.resolve("WHERE")) ? Files.readString(dir.resolve("WHERE")).strip() : "unknown";
-        return new BenchmarkReport(results, machine, jdk, where);
+        // run.sh's record of `nginx -v` ("nginx version: nginx/1.22.1"), when HttpGet ran against nginx.
+        String nginx = Files.exists(dir.resolve("NGINX"))
+                ? Files.readString(dir.resolve("NGINX")).strip().replaceFirst("^nginx version:\\s*", "") : "";
+        return new BenchmarkReport(results, machine, jdk, where, nginx);
     }
 
     /** JMH's iteration time, e.g. "2 s" or "100 ms", in seconds; NaN when unknown. */
@@ -156,6 +169,39 @@ public final class BenchmarkReport {
         }).orElse("n/a");
     }
 
+    /** @return the values of HttpGet's {@code server} parameter in this run, in the order first seen */
+    List<String> httpServers() {
+        return results.stream().filter(r -> r.klass.equals("HttpGet")).map(r -> r.params.getOrDefault("server", "?"))
+                .distinct().toList();
+    }
+
+    private static boolean isHttp(Result r, String server) {
+        return r.klass.equals("HttpGet") && server.equals(r.params.getOrDefault("server", "?"));
+    }
+
+    private Optional<Result> findHttp(String server, String method, int threads) {
+        return results.stream().filter(r -> isHttp(r, server) && r.method.equals(method) && r.threads == threads)
+                .findFirst();
+    }
+
+    private String httpRatio(String server, String a, String b, int t) {
+        Optional<Result> x = findHttp(server, a, t);
+        Optional<Result> y = findHttp(server, b, t);
+        return x.isPresent() && y.isPresent() ? num(x.get().score / y.get().score, "%.2f") : "n/a";
+    }
+
+    /** HttpGet's {@code server} parameter in words, with nginx's version when run.sh recorded it. */
+    String describeServer(String server) {
+        return switch (server) {
+            case "nginx" -> (nginxVersion.isEmpty() ? "nginx" : nginxVersion)
+                    + " (`worker_processes auto`, `keepalive_timeout 60s`, `keepalive_requests 1000000`, `return 200`)";
+            case "jdk" -> "the JDK's `com.sun.net.httpserver` (a fixed pool of handler threads, TCP_NODELAY)";
+            case "auto" -> "nginx if it was installed, else the JDK's `com.sun.net.httpserver` (`server=auto`: the run "
+                    + "did not record which; `benchmarks/run.sh` passes the one it found)";
+            default -> "`" + server + "`";
+        };
+    }
+
     String markdown() {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks\n\n");
@@ -189,24 +235,35 @@ public final class BenchmarkReport {
             md.append("\nThroughput (requests/s):\n\n");
             table(md, "EchoRoundTrip", "%,.0f");
         }
-        if (!threads("HttpGet").isEmpty()) {
-            md.append("\n## HTTP GET (small response)\n\n");
-            String server = results.stream().filter(r -> r.klass.equals("HttpGet")).findFirst()
-                    .map(r -> r.params.getOrDefault("server", "?")).orElse("?");
-            md.append("Server: ").append(server).append(".\n\n");
-            md.append("| threads | Portkeeper / HttpClient 5 pool | Portkeeper / best peer | best peer |\n|---|---|---|---|\n");
-            for (int t : threads("HttpGet")) {
-                Optional<Result> ours = find("HttpGet", "portkeeper", t);
-                Optional<Result> best = results.stream().filter(r -> r.klass.equals("HttpGet") && r.threads == t
-                        && !r.method.equals("portkeeper") && !r.method.equals("shortConnection"))
-                        .max((a, b) -> Double.compare(a.score, b.score));
-                md.append("| ").append(t).append(" | ").append(ratio("HttpGet", "portkeeper", "httpClient5Pooling", t))
-                        .append(" | ").append(ours.isPresent() && best.isPresent()
-                                ? num(ours.get().score / best.get().score, "%.2f") : "n/a")
-                        .append(" | ").append(best.map(Result::method).orElse("n/a")).append(" |\n");
+        List<String> servers = httpServers();
+        if (!servers.isEmpty()) {
+            md.append("\n## HTTP GET (512-byte body, loopback)\n\n");
+            md.append("Every client against the same server, its pool larger than the threads; best peer: the fastest "
+                    + "client other than Portkeeper and `shortConnection`.\n");
+            for (String server : servers) {
+                md.append("\nServer: ").append(describeServer(server)).append(".\n\n");
+                md.append("| threads | Portkeeper / HttpClient 5 pool | Portkeeper / HttpClient 5 pool, LAX"
+                        + " | Portkeeper / best peer | best peer | Portkeeper / short |\n|---|---|---|---|---|---|\n");
+                for (int t : threads("HttpGet")) {
+                    Optional<Result> ours = findHttp(server, "portkeeper", t);
+                    Optional<Result> best = results.stream().filter(r -> isHttp(r, server) && r.threads == t
+                            && !r.method.equals("portkeeper") && !r.method.equals("shortConnection"))
+                            .max((a, b) -> Double.compare(a.score, b.score));
+                    if (ours.isEmpty() && best.isEmpty()) {
+                        continue;
+                    }
+                    md.append("| ").append(t)
+                            .append(" | ").append(httpRatio(server, "portkeeper", "httpClient5Pooling", t))
+                            .append(" | ").append(httpRatio(server, "portkeeper", "httpClient5PoolingLax", t))
+                            .append(" | ").append(ours.isPresent() && best.isPresent()
+                                    ? num(ours.get().score / best.get().score, "%.2f") : "n/a")
+                            .append(" | ").append(best.map(r -> "`" + r.method + "`").orElse("n/a"))
+                            .append(" | ").append(httpRatio(server, "portkeeper", "shortConnection", t))
+                            .append(" |\n");
+                }
+                md.append("\nThroughput (requests/s):\n\n");
+                table(md, "HttpGet", "%,.0f", r -> server.equals(r.params.getOrDefault("server", "?")));
             }
-            md.append("\nThroughput (requests/s):\n\n");
-            table(md, "HttpGet", "%,.0f");
         }
         if (!threads("BorrowReturn").isEmpty()) {
             md.append("\n## Borrow and return (pool overhead alone)\n\n");
@@ -222,16 +279,22 @@ public final class BenchmarkReport {
     }
 
     private void table(StringBuilder md, String klass, String format) {
+        table(md, klass, format, r -> true);
+    }
+
+    private void table(StringBuilder md, String klass, String format, Predicate<Result> which) {
         TreeSet<Integer> ts = threads(klass);
         md.append("| benchmark |");
         ts.forEach(t -> md.append(' ').append(t).append(t == 1 ? " thread |" : " threads |"));
         md.append("\n|---|");
         ts.forEach(t -> md.append("---|"));
         md.append('\n');
-        results.stream().filter(r -> r.klass.equals(klass)).map(Result::method).distinct().forEach(m -> {
+        results.stream().filter(r -> r.klass.equals(klass) && which.test(r)).map(Result::method).distinct().forEach(m -> {
             md.append("| `").append(m).append("` |");
             for (int t : ts) {
-                md.append(' ').append(find(klass, m, t).map(r -> num(r.score, format)).orElse("")).append(" |");
+                md.append(' ').append(results.stream()
+                        .filter(r -> r.klass.equals(klass) && r.method.equals(m) && r.threads == t && which.test(r))
+                        .findFirst().map(r -> num(r.score, format)).orElse("")).append(" |");
             }
             md.append('\n');
         });
@@ -239,25 +302,69 @@ public final class BenchmarkReport {
                 .ifPresent(r -> md.append("\n(unit: ").append(r.unit).append(")\n"));
     }
 
+    /**
+     * One panel per kind of round trip, each with its own scale: the echo (64 bytes) and, per
+     * server, the HTTP GET; bars by thread count.
+     */
     void chart(Path png) throws IOException {
+        List<JFreeChart> panels = new ArrayList<>();
+        DefaultCategoryDataset echo = dataset(r -> r.klass.equals("EchoRoundTrip"));
+        if (echo.getRowCount() > 0 || httpServers().isEmpty()) {
+            panels.add(panel("Echo round trip, 64 bytes: requests/s", echo));
+        }
+        for (String server : httpServers()) {
+            String name = switch (server) {
+                case "nginx" -> nginxVersion.isEmpty() ? "nginx" : nginxVersion;
+                case "jdk" -> "the JDK's HttpServer";
+                default -> "server=" + server;
+            };
+            panels.add(panel("HTTP GET, 512-byte body, " + name + ": requests/s", dataset(r -> isHttp(r, server))));
+        }
+        TextTitle header = new TextTitle("Loopback round trips; " + machine + "; " + jdk + "; " + LocalDate.now());
+        header.setFont(header.getFont().deriveFont(12f));
+        panels.get(0).addSubtitle(0, header);
+        int width = 1200;
+        int height = 560;
+        BufferedImage image = new BufferedImage(width, height * panels.size(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setPaint(Color.WHITE);
+            g.fillRect(0, 0, image.getWidth(), image.getHeight());
+            for (int i = 0; i < panels.size(); i++) {
+                panels.get(i).draw(g, new Rectangle2D.Double(0, i * height, width, height));
+            }
+        } finally {
+            g.dispose();
+        }
+        try (OutputStream out = Files.newOutputStream(png)) {
+            ChartUtils.writeBufferedImageAsPNG(out, image);
+        }
+    }
+
+    private DefaultCategoryDataset dataset(Predicate<Result> which) {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         for (Result r : results) {
-            if (r.klass.equals("EchoRoundTrip")) {
+            if (which.test(r)) {
                 data.addValue(r.score, r.method, r.threads + (r.threads == 1 ? " thread" : " threads"));
             }
         }
-        for (Result r : results) {
-            if (r.klass.equals("HttpGet")) {
-                data.addValue(r.score, "http " + r.method, r.threads + (r.threads == 1 ? " thread" : " threads"));
-            }
-        }
-        JFreeChart chart = ChartFactory.createBarChart("Round trips per second, loopback (" + machine + "; " + jdk
-                + "; " + LocalDate.now() + ")", null, "requests/s", data, PlotOrientation.VERTICAL, true, false, false);
-        chart.getTitle().setFont(chart.getTitle().getFont().deriveFont(12f));
+        return data;
+    }
+
+    private static JFreeChart panel(String title, DefaultCategoryDataset data) {
+        JFreeChart chart = ChartFactory.createBarChart(title, null, "requests/s", data, PlotOrientation.VERTICAL,
+                true, false, false);
+        chart.getTitle().setFont(chart.getTitle().getFont().deriveFont(14f));
+        chart.setBackgroundPaint(Color.WHITE);
         CategoryPlot plot = chart.getCategoryPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        ((BarRenderer) plot.getRenderer()).setShadowVisible(false);
-        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1200, 600);
+        BarRenderer renderer = (BarRenderer) plot.getRenderer();
+        renderer.setShadowVisible(false);
+        renderer.setBarPainter(new StandardBarPainter());
+        renderer.setItemMargin(0.05);
+        return chart;
     }
 }
