@@ -41,15 +41,24 @@ import org.jfree.data.category.DefaultCategoryDataset;
  * <results dir> <markdown out> <png out> [machine description]}.
  */
 public final class BenchmarkReport {
+    /** Portkeeper's bars stand out in every panel; short connections are grey; the rest colour-blind safe. */
+    private static final Color PORTKEEPER = new Color(0x0072B2);
+    private static final Color SHORT = new Color(0x8A8A8A);
+    private static final Color[] PEERS = {new Color(0xE69F00), new Color(0x009E73), new Color(0xD55E00),
+        new Color(0xCC79A7), new Color(0x56B4E9), new Color(0x333333), new Color(0xB8A000)};
+
     private final List<Result> results;
     private final String machine;
     private final String jdk;
     private final String where;
     private final String nginxVersion;
 
-    /** One benchmark at one thread count. */
+    /**
+     * One benchmark at one thread count: the score is the mean over its {@code iterations}
+     * measurement iterations (all forks), an EVENTS secondary counter their sum.
+     */
     record Result(String klass, String method, int threads, double score, double error, String unit,
-            Map<String, Double> secondary, Map<String, String> params, double iterationSeconds) {
+            Map<String, Double> secondary, Map<String, String> params, double iterationSeconds, int iterations) {
         String key() {
             return klass + "." + method;
         }
@@ -98,7 +107,7 @@ public final class BenchmarkReport {
                 results.add(new Result(klass, benchmark.substring(dot + 1), r.path("threads").asInt(),
                         primary.path("score").asDouble(), primary.path("scoreError").asDouble(Double.NaN),
                         primary.path("scoreUnit").asText(), secondary, params,
-                        seconds(r.path("measurementTime").asText())));
+                        seconds(r.path("measurementTime").asText()), iterations(primary.path("rawData"))));
                 jdk = r.path("vmName").asText() + " " + r.path("jdkVersion").asText();
             }
         }
@@ -107,6 +116,15 @@ public final class BenchmarkReport {
         String nginx = Files.exists(dir.resolve("NGINX"))
                 ? Files.readString(dir.resolve("NGINX")).strip().replaceFirst("^nginx version:\\s*", "") : "";
         return new BenchmarkReport(results, machine, jdk, where, nginx);
+    }
+
+    /** @return the measurement iterations of all forks: JMH's rawData holds one array of them per fork */
+    static int iterations(JsonNode rawData) {
+        int n = 0;
+        for (JsonNode fork : rawData) {
+            n += fork.size();
+        }
+        return n;
     }
 
     /** JMH's iteration time, e.g. "2 s" or "100 ms", in seconds; NaN when unknown. */
@@ -159,13 +177,14 @@ public final class BenchmarkReport {
     }
 
     /**
-     * TIME_WAIT sockets per 10,000 requests: the kernel's count for an iteration (an EVENTS counter,
-     * so a count, not a rate) over the requests of that iteration (throughput x iteration time).
+     * TIME_WAIT sockets per 10,000 requests: the kernel's counts (an EVENTS counter: a count per
+     * iteration, not a rate, and JMH reports their sum over the iterations) over the requests of
+     * those iterations (mean throughput x iteration time x iterations).
      */
     private String timeWaitPer10k(String method, int t) {
         return find("EchoRoundTrip", method, t).map(r -> {
             double tw = r.secondary.getOrDefault("timeWaitCreated", Double.NaN);
-            return num(10_000 * tw / (r.score * r.iterationSeconds), "%,.0f");
+            return num(10_000 * tw / (r.score * r.iterationSeconds * r.iterations), "%,.0f");
         }).orElse("n/a");
     }
 
@@ -362,6 +381,16 @@ public final class BenchmarkReport {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         BarRenderer renderer = (BarRenderer) plot.getRenderer();
+        int peer = 0;
+        for (int i = 0; i < data.getRowCount(); i++) {
+            String method = data.getRowKey(i).toString();
+            renderer.setSeriesPaint(i, switch (method) {
+                case "pooled", "portkeeper" -> PORTKEEPER;
+                case "shortConnection" -> SHORT;
+                case "shortConnectionLinger0" -> SHORT.brighter();
+                default -> PEERS[peer++ % PEERS.length];
+            });
+        }
         renderer.setShadowVisible(false);
         renderer.setBarPainter(new StandardBarPainter());
         renderer.setItemMargin(0.05);
