@@ -8,12 +8,15 @@
 # touched. Otherwise they run on the host's loopback, where tcp_tw_reuse=2 lets connect() take over
 # TIME_WAIT sockets, so the TIME_WAIT counts are lower bounds; the report says which.
 #
+# HttpGet runs against nginx when it is installed (Debian package nginx), else against the JDK's
+# com.sun.net.httpserver; the JSON's server parameter and the report say which.
+#
 # Usage: benchmarks/run.sh [quick]   (quick: 1 s iterations, for trying the script)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=benchmarks/target/benchmarks.jar
 if [ ! -f "$jar" ]; then
-  mvn -q -DskipTests package -pl netns,core,benchmarks -am
+  mvn -q -DskipTests package -pl netns,core,httpclient5,benchmarks
 fi
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 out="benchmarks/results/$stamp"
@@ -26,9 +29,17 @@ profile() {
     java -jar "$jar" 'EchoRoundTrip' -t "$t" "${iter[@]}" -rf json -rff "$out/echo-t$t.json"
     java -jar "$jar" 'BorrowReturn' -t "$t" -wi 2 -w 1 -i 3 -r 1 -rf json -rff "$out/borrow-t$t.json"
   done
+  # One HTTP server for every client of a run: nginx when installed (the JSON's server parameter says which).
+  local server=jdk nginx_bin
+  nginx_bin=$(command -v nginx 2>/dev/null || true)
+  if [ -z "$nginx_bin" ] && [ -x /usr/sbin/nginx ]; then nginx_bin=/usr/sbin/nginx; fi
+  if [ -n "$nginx_bin" ]; then
+    server=nginx
+    "$nginx_bin" -v 2> "$out/NGINX" || true
+  fi
   for t in 1 4; do
     if java -jar "$jar" -l | grep -q '^dev.portkeeper.benchmarks.HttpGet'; then
-      java -jar "$jar" 'HttpGet' -t "$t" "${iter[@]}" -rf json -rff "$out/http-t$t.json"
+      java -jar "$jar" 'HttpGet' -p server="$server" -t "$t" "${iter[@]}" -rf json -rff "$out/http-t$t.json"
     fi
   done
   java -jar "$jar" 'TcpTableParseBenchmark' -wi 2 -w 1 -i 3 -r 1 -rf json -rff "$out/procfs.json"
