@@ -45,7 +45,7 @@ public final class BenchmarkReport {
     private static final Color PORTKEEPER = new Color(0x0072B2);
     private static final Color SHORT = new Color(0x8A8A8A);
     private static final Color[] PEERS = {new Color(0xE69F00), new Color(0x009E73), new Color(0xD55E00),
-        new Color(0xCC79A7), new Color(0x56B4E9), new Color(0x333333), new Color(0xB8A000)};
+        new Color(0xCC79A7), new Color(0x8C564B), new Color(0x333333), new Color(0xB8A000)};
 
     private final List<Result> results;
     private final String machine;
