@@ -11,16 +11,16 @@ final class ClosePolicies {
     private ClosePolicies() {
     }
 
-    static void validate(Errors errors, String prefix, Strategy strategy, Hook hook, Duration peerCloseTimeout) {
+    static void validate(Errors errors, Strategy strategy, Hook hook, Duration peerCloseTimeout) {
         int before = errors.getErrorCount();
         ClosePolicy.Builder b = ClosePolicy.custom();
-        PortkeeperProperties.check(errors, prefix + ".strategy", () -> b.strategy(strategy));
-        PortkeeperProperties.check(errors, prefix + ".peerCloseTimeout", () -> b.peerCloseTimeout(peerCloseTimeout));
+        PortkeeperProperties.check(errors, "strategy", () -> b.strategy(strategy));
+        PortkeeperProperties.check(errors, "peerCloseTimeout", () -> b.peerCloseTimeout(peerCloseTimeout));
         if (errors.getErrorCount() == before) {
             b.hook(hook == null ? null : hook.toPeerCloseHook());
             // PEER_FIRST without a hook names the strategy (the value that was set); a hook with another
             // strategy names the hook.
-            PortkeeperProperties.check(errors, prefix + (hook == null ? ".strategy" : ".hook"), b::build);
+            PortkeeperProperties.check(errors, hook == null ? "strategy" : "hook", b::build);
         }
     }
 }

@@ -210,30 +210,35 @@ public class PortkeeperProperties implements Validator {
 
     @Override
     public boolean supports(Class<?> type) {
-        return PortkeeperProperties.class.isAssignableFrom(type);
+        return type == PortkeeperProperties.class || type == Pool.class || type == Socket.class || type == Close.class
+                || type == EndpointClose.class || type == Monitor.class || type == Health.class;
     }
 
     /**
-     * Checks every value with the core's builders; each rejection names its property and carries
-     * the builder's message (the rule and the value).
+     * Checks the values of this object, or of one of its nested objects, with the core's
+     * builders. Spring Boot calls it for each object it binds, so each rejection names a field of
+     * the object it was bound to, and Boot's failure report finds the property, its value and its
+     * origin (file and line).
      */
     @Override
     public void validate(Object target, Errors errors) {
-        PortkeeperProperties p = (PortkeeperProperties) target;
-        if (p.name != null) {
+        if (target instanceof Pool p) {
+            p.validate(errors);
+        } else if (target instanceof Socket s) {
+            s.validate(errors);
+        } else if (target instanceof Close c) {
+            c.validate(errors);
+        } else if (target instanceof EndpointClose e) {
+            e.validate(errors);
+        } else if (target instanceof Monitor m) {
+            m.validate(errors);
+        } else if (target instanceof Health h) {
+            if (h.maxDestinations < 0) {
+                errors.rejectValue("maxDestinations", "portkeeper.invalid",
+                        "maxDestinations must not be negative: " + h.maxDestinations);
+            }
+        } else if (target instanceof PortkeeperProperties p && p.name != null) {
             check(errors, "name", () -> dev.portkeeper.ConnectionPool.builder().name(p.name));
-        }
-        p.pool.validate(errors);
-        p.socket.validate(errors);
-        p.close.validate(errors, "close");
-        List<EndpointClose> endpoints = p.close.getEndpoints();
-        for (int i = 0; i < endpoints.size(); i++) {
-            endpoints.get(i).validate(errors, "close.endpoints[" + i + "]");
-        }
-        p.monitor.validate(errors);
-        if (p.health.maxDestinations < 0) {
-            errors.rejectValue("health.maxDestinations", "portkeeper.invalid",
-                    "maxDestinations must not be negative: " + p.health.maxDestinations);
         }
     }
 
@@ -604,7 +609,7 @@ public class PortkeeperProperties implements Validator {
         void validate(Errors errors) {
             int before = errors.getErrorCount();
             PoolSettings.Builder b = PoolSettings.custom();
-            each(errors, "pool.", b, Map.of(
+            each(errors, "", b, Map.of(
                     "maxPerEndpoint", x -> x.maxPerEndpoint(this.maxPerEndpoint),
                     "maxTotal", x -> x.maxTotal(this.maxTotal),
                     "minIdlePerEndpoint", x -> x.minIdlePerEndpoint(this.minIdlePerEndpoint),
@@ -615,10 +620,10 @@ public class PortkeeperProperties implements Validator {
                     "idleTimeout", x -> x.idleTimeout(this.idleTimeout),
                     "evictionInterval", x -> x.evictionInterval(this.evictionInterval),
                     "leakDetectionThreshold", x -> x.leakDetectionThreshold(this.leakDetectionThreshold)));
-            check(errors, "pool.churnGuard", () -> b.churnGuard(this.churnGuard));
+            check(errors, "churnGuard", () -> b.churnGuard(this.churnGuard));
             if (errors.getErrorCount() == before) {
                 // The rules between values: each message starts with the setting it names first.
-                String field = this.maxPerEndpoint > this.maxTotal ? "pool.maxPerEndpoint" : "pool.minIdlePerEndpoint";
+                String field = this.maxPerEndpoint > this.maxTotal ? "maxPerEndpoint" : "minIdlePerEndpoint";
                 check(errors, field, b::build);
             }
         }
@@ -910,7 +915,7 @@ public class PortkeeperProperties implements Validator {
         void validate(Errors errors) {
             int before = errors.getErrorCount();
             SocketPolicy.Builder b = SocketPolicy.custom();
-            each(errors, "socket.", b, Map.of(
+            each(errors, "", b, Map.of(
                     "connectTimeout", x -> x.connectTimeout(this.connectTimeout),
                     "readTimeout", x -> x.readTimeout(this.readTimeout),
                     "writeTimeout", x -> x.writeTimeout(this.writeTimeout),
@@ -920,10 +925,10 @@ public class PortkeeperProperties implements Validator {
                     "sendBufferSize", x -> x.sendBufferSize(this.sendBufferSize),
                     "receiveBufferSize", x -> x.receiveBufferSize(this.receiveBufferSize)));
             if (this.localAddress != null && !this.localAddress.isBlank()) {
-                check(errors, "socket.localAddress", () -> parseLocalAddress(this.localAddress));
+                check(errors, "localAddress", () -> parseLocalAddress(this.localAddress));
             }
             if (errors.getErrorCount() == before) {
-                check(errors, "socket.connectTimeout", b::build);
+                check(errors, "connectTimeout", b::build);
             }
         }
     }
@@ -1029,8 +1034,8 @@ public class PortkeeperProperties implements Validator {
                     .peerCloseTimeout(this.peerCloseTimeout).build();
         }
 
-        void validate(Errors errors, String prefix) {
-            ClosePolicies.validate(errors, prefix, this.strategy, this.hook, this.peerCloseTimeout);
+        void validate(Errors errors) {
+            ClosePolicies.validate(errors, this.strategy, this.hook, this.peerCloseTimeout);
         }
     }
 
@@ -1145,9 +1150,9 @@ public class PortkeeperProperties implements Validator {
                     .peerCloseTimeout(this.peerCloseTimeout).build();
         }
 
-        void validate(Errors errors, String prefix) {
-            check(errors, prefix + ".endpoint", () -> parseEndpoint(this.endpoint));
-            ClosePolicies.validate(errors, prefix, this.strategy, this.hook, this.peerCloseTimeout);
+        void validate(Errors errors) {
+            check(errors, "endpoint", () -> parseEndpoint(this.endpoint));
+            ClosePolicies.validate(errors, this.strategy, this.hook, this.peerCloseTimeout);
         }
     }
 
@@ -1386,7 +1391,7 @@ public class PortkeeperProperties implements Validator {
         void validate(Errors errors) {
             int before = errors.getErrorCount();
             BudgetSettings.Builder b = BudgetSettings.custom();
-            each(errors, "monitor.", b, Map.of(
+            each(errors, "", b, Map.of(
                     "sampleInterval", x -> x.sampleInterval(this.sampleInterval),
                     "idleTableInterval", x -> x.idleTableInterval(this.idleTableInterval),
                     "trendWindow", x -> x.trendWindow(this.trendWindow),
@@ -1396,7 +1401,7 @@ public class PortkeeperProperties implements Validator {
                     "criticalHorizon", x -> x.criticalHorizon(this.criticalHorizon),
                     "hysteresis", x -> x.hysteresis(this.hysteresis)));
             if (errors.getErrorCount() == before) {
-                String field = this.warnRatio >= this.criticalRatio ? "monitor.warnRatio" : "monitor.warnHorizon";
+                String field = this.warnRatio >= this.criticalRatio ? "warnRatio" : "warnHorizon";
                 check(errors, field, b::build);
             }
         }
