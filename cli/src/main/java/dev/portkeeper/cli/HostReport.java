@@ -24,7 +24,18 @@ record HostReport(String source, boolean live, BudgetSnapshot snapshot, List<Fin
 
     /** One sample of {@code monitor}, with its advice; the CLOSE_WAIT owners come from a second read of the table. */
     static HostReport inspect(PortBudgetMonitor monitor, Procfs procfs, KernelSource source, boolean findOwners) {
-        BudgetSnapshot snapshot = monitor.snapshot();
+        return of(monitor.snapshot(), procfs, source, findOwners);
+    }
+
+    /**
+     * One sample of {@code monitor} as its sampler takes them (the full tables only as often as
+     * their cost allows), with its advice: for {@code watch}, which samples every interval.
+     */
+    static HostReport watch(PortBudgetMonitor monitor, Procfs procfs, KernelSource source) {
+        return of(monitor.sample(), procfs, source, false);
+    }
+
+    private static HostReport of(BudgetSnapshot snapshot, Procfs procfs, KernelSource source, boolean findOwners) {
         List<Finding> findings = TuningAdvisor.advise(snapshot);
         CloseWaitOwners.Result owners = null;
         if (findOwners && snapshot.kernelViewAvailable()) {

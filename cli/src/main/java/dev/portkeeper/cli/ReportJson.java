@@ -9,6 +9,7 @@ import dev.portkeeper.budget.BudgetAlert;
 import dev.portkeeper.budget.BudgetSnapshot;
 import dev.portkeeper.budget.Destination;
 import dev.portkeeper.budget.DestinationBudget;
+import dev.portkeeper.budget.Forecast;
 import dev.portkeeper.budget.HostBudget;
 import dev.portkeeper.kernel.EphemeralRange;
 import dev.portkeeper.kernel.TcpState;
@@ -126,6 +127,19 @@ final class ReportJson {
         m.set("trendPerSecond", number(d.trend(), 100));
         OptionalDouble seconds = d.secondsToExhaustion();
         m.set("secondsToExhaustion", seconds.isPresent() ? number(seconds.getAsDouble(), 10) : m.nullNode());
+        m.set("forecast", d.forecast().isPresent() ? forecast(d.forecast().get()) : m.nullNode());
+        return m;
+    }
+
+    /** How sure the forecast is: its range, the window it used, what fills the range and the rate's shape. */
+    private static ObjectNode forecast(Forecast f) {
+        ObjectNode m = MAPPER.createObjectNode();
+        m.set("seconds", number(f.seconds(), 10));
+        m.set("lowSeconds", number(f.lowSeconds(), 10));
+        m.set("highSeconds", Double.isInfinite(f.highSeconds()) ? m.nullNode() : number(f.highSeconds(), 10));
+        m.put("windowSeconds", f.window().toSeconds());
+        m.put("growth", f.growth().name());
+        m.put("curve", f.curve().name());
         return m;
     }
 

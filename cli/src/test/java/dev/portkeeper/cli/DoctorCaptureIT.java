@@ -81,13 +81,14 @@ class DoctorCaptureIT {
         assertThat(destinations).as("sorted by pressure: 52 of 1,000 before 15 of 1,000").hasSize(2);
         Map<String, Object> v4 = get(destinations, "0");
         assertThat(v4).containsOnlyKeys("local", "remote", "remotePort", "states", "used", "capacity", "level",
-                "closesPerSecond", "trendPerSecond", "secondsToExhaustion");
+                "closesPerSecond", "trendPerSecond", "secondsToExhaustion", "forecast");
         assertThat(v4).as("the text's CLOSES/S").containsEntry("closesPerSecond", new BigDecimal(4));
         assertThat(v4).containsEntry("local", "127.0.0.1").containsEntry("remote", "127.0.0.1")
                 .containsEntry("remotePort", new BigDecimal(11211))
                 .containsEntry("states", counts("ESTABLISHED", 7, "TIME_WAIT", 40, "CLOSE_WAIT", 5))
                 .containsEntry("used", new BigDecimal(52)).containsEntry("capacity", new BigDecimal(1000))
-                .containsEntry("level", "OK").containsEntry("secondsToExhaustion", null);
+                .containsEntry("level", "OK").containsEntry("secondsToExhaustion", null)
+                .containsEntry("forecast", null);
         Map<String, Object> v6 = get(destinations, "1");
         assertThat(v6).containsEntry("local", "::1").containsEntry("remote", "::1")
                 .containsEntry("remotePort", new BigDecimal(8080))

@@ -1,63 +1,35 @@
 package dev.portkeeper.budget;
 
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * A budget changed level: raised when a threshold is crossed upward, and again when the level
- * comes back down past its threshold less the hysteresis. Immutable.
+ * comes back down past its threshold less the hysteresis. A value.
+ *
+ * @param time when the change was seen
+ * @param subject what changed: a destination as text, {@code tcp_max_tw_buckets}, or {@code file descriptors}
+ * @param destination the destination, for a destination's budget
+ * @param from the level before
+ * @param to the level now
+ * @param message what happened, the numbers, the forecast and how sure it is, and (when raised) what to do
  */
-public final class BudgetAlert {
-    private final Instant time;
-    private final String subject;
-    private final Destination destination;
-    private final BudgetLevel from;
-    private final BudgetLevel to;
-    private final String message;
-
-    BudgetAlert(Instant time, String subject, Destination destination, BudgetLevel from, BudgetLevel to,
-            String message) {
-        this.time = time;
-        this.subject = subject;
-        this.destination = destination;
-        this.from = from;
-        this.to = to;
-        this.message = message;
-    }
-
-    /** @return when the change was seen */
-    public Instant time() {
-        return time;
-    }
-
-    /** @return what changed: a destination as text, {@code tcp_max_tw_buckets}, or {@code file descriptors} */
-    public String subject() {
-        return subject;
-    }
-
-    /** @return the destination, for a destination's budget */
-    public Optional<Destination> destination() {
-        return Optional.ofNullable(destination);
-    }
-
-    /** @return the level before */
-    public BudgetLevel from() {
-        return from;
-    }
-
-    /** @return the level now */
-    public BudgetLevel to() {
-        return to;
+public record BudgetAlert(Instant time, String subject, Optional<Destination> destination, BudgetLevel from,
+        BudgetLevel to, String message) {
+    /** Checks that nothing is null. */
+    public BudgetAlert {
+        Objects.requireNonNull(time, "time");
+        Objects.requireNonNull(subject, "subject");
+        Objects.requireNonNull(destination, "destination");
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(to, "to");
+        Objects.requireNonNull(message, "message");
     }
 
     /** @return whether it got worse */
     public boolean isRaised() {
         return to.compareTo(from) > 0;
-    }
-
-    /** @return what happened, the numbers, and (when raised) what to do */
-    public String message() {
-        return message;
     }
 
     @Override

@@ -13,17 +13,21 @@ import java.util.Objects;
  * {@code bind()} and {@code listen()}: one busy upstream can run out while others are fine.
  *
  * <p>A v4-mapped IPv6 address ({@code ::ffff:10.0.0.1}) is held as its IPv4 address, since a
- * dual-stack socket and an IPv4 socket to the same peer share one port space. Immutable.
+ * dual-stack socket and an IPv4 socket to the same peer share one port space. A value: equal
+ * destinations are the same budget.
  */
-public final class Destination {
-    private final InetAddress local;
-    private final InetAddress remote;
-    private final int remotePort;
-
-    private Destination(InetAddress local, InetAddress remote, int remotePort) {
-        this.local = local;
-        this.remote = remote;
-        this.remotePort = remotePort;
+public record Destination(InetAddress local, InetAddress remote, int remotePort) {
+    /**
+     * @param local the local address (not a wildcard, for a connected socket); a v4-mapped address is held as IPv4
+     * @param remote the remote address; likewise
+     * @param remotePort 1 to 65535
+     */
+    public Destination {
+        if (remotePort < 1 || remotePort > 65535) {
+            throw new IllegalArgumentException("remotePort must be between 1 and 65535: " + remotePort);
+        }
+        local = unmap(Objects.requireNonNull(local, "local"));
+        remote = unmap(Objects.requireNonNull(remote, "remote"));
     }
 
     /**
@@ -33,11 +37,7 @@ public final class Destination {
      * @return the destination
      */
     public static Destination of(InetAddress local, InetAddress remote, int remotePort) {
-        if (remotePort < 1 || remotePort > 65535) {
-            throw new IllegalArgumentException("remotePort must be between 1 and 65535: " + remotePort);
-        }
-        return new Destination(unmap(Objects.requireNonNull(local, "local")),
-                unmap(Objects.requireNonNull(remote, "remote")), remotePort);
+        return new Destination(local, remote, remotePort);
     }
 
     private static InetAddress unmap(InetAddress address) {
@@ -56,21 +56,6 @@ public final class Destination {
             }
         }
         return address;
-    }
-
-    /** @return the local address */
-    public InetAddress local() {
-        return local;
-    }
-
-    /** @return the remote address */
-    public InetAddress remote() {
-        return remote;
-    }
-
-    /** @return the remote port */
-    public int remotePort() {
-        return remotePort;
     }
 
     /** @return the remote end as {@code host:port} ({@code [v6]:port}), the form used as a metrics tag */
@@ -125,23 +110,6 @@ public final class Destination {
             sb.append(Integer.toHexString(groups[i]));
         }
         return sb.toString();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof Destination)) {
-            return false;
-        }
-        Destination d = (Destination) o;
-        return remotePort == d.remotePort && local.equals(d.local) && remote.equals(d.remote);
-    }
-
-    @Override
-    public int hashCode() {
-        return (local.hashCode() * 31 + remote.hashCode()) * 31 + remotePort;
     }
 
     /** @return {@code local -> remote:port} */

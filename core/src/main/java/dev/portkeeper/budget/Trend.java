@@ -37,13 +37,23 @@ final class Trend {
      *     the window (one sample says nothing of a trend)
      */
     double slopePerSecond() {
+        return fit()[0];
+    }
+
+    /** @return the standard error of {@link #slopePerSecond()}, NaN when there is no slope */
+    double slopeError() {
+        return fit()[1];
+    }
+
+    private double[] fit() {
+        double[] none = {Double.NaN, Double.NaN};
         if (size < 2) {
-            return Double.NaN;
+            return none;
         }
         long t0 = times[start];
         long span = times[(start + size - 1) % CAPACITY] - t0;
         if (span < windowNanos / 5) {
-            return Double.NaN;
+            return none;
         }
         double sumT = 0;
         double sumV = 0;
@@ -62,6 +72,17 @@ final class Trend {
             num += dt * (values[at] - meanV);
             den += dt * dt;
         }
-        return den == 0 ? Double.NaN : num / den;
+        if (den == 0) {
+            return none;
+        }
+        double slope = num / den;
+        double residuals = 0;
+        for (int i = 0; i < size; i++) {
+            int at = (start + i) % CAPACITY;
+            double e = values[at] - (meanV + slope * ((times[at] - t0) / 1e9 - meanT));
+            residuals += e * e;
+        }
+        double error = size > 2 ? Math.sqrt(residuals / (size - 2) / den) : Double.POSITIVE_INFINITY;
+        return new double[] {slope, error};
     }
 }

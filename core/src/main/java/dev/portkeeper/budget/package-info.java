@@ -5,7 +5,7 @@
  *
  * <p>{@link dev.portkeeper.budget.PortBudgetMonitor} is the entry point. It reads the kernel's
  * view through {@link dev.portkeeper.kernel.Procfs} and keeps a ledger of the pool's own opens
- * and closes (attach {@link dev.portkeeper.budget.PortBudgetMonitor#poolListener()} to a pool),
+ * and closes (attach it to a pool with {@code ConnectionPool.Builder.portBudget(monitor)}),
  * so that it still knows the close rate where procfs is absent.
  */
 package dev.portkeeper.budget;

@@ -39,17 +39,80 @@ class BudgetLogicTest {
         assertThat(t.slopePerSecond()).isCloseTo(4, within(1e-9));
     }
 
+    /** TIME_WAIT arrivals by age: {@code rate(age)} sockets entered TIME_WAIT {@code age} whole seconds ago. */
+    private static int[] arrivals(int seconds, java.util.function.IntUnaryOperator rate) {
+        int[] byAge = new int[60];
+        for (int age = 0; age < Math.min(60, seconds); age++) {
+            byAge[age] = rate.applyAsInt(age);
+        }
+        return byAge;
+    }
+
+    private static Forecast forecast(int used, int[] byAge, double leak) {
+        return ExhaustionModel.forecast(used, 1000, byAge, ExhaustionModel.fit(byAge, 10), leak, 0,
+                Forecast.Growth.CLOSE_WAIT_LEAK, Duration.ofSeconds(10));
+    }
+
     @Test
-    void exhaustionIsForecastOnlyWhenTheSteadyStateExceedsTheCapacity() {
-        // 20 closes/s x 60 s = 1,200 TIME_WAIT at steady state > 1,000 ports: 800 free at +20/s = 40 s.
-        assertThat(Forecast.secondsToExhaustion(200, 1000, 200, 20, 20, 0)).isCloseTo(40, within(1e-9));
-        // 10 closes/s levels off at 600: a growing count is no threat.
-        assertThat(Forecast.secondsToExhaustion(200, 1000, 200, 10, 10, 0)).isNaN();
-        // Unless the other states keep growing: a leak of open connections.
-        assertThat(Forecast.secondsToExhaustion(200, 1000, 100, 1, 5, 5)).isCloseTo(160, within(1e-9));
-        assertThat(Forecast.secondsToExhaustion(1000, 1000, 900, 0, Double.NaN, Double.NaN)).isZero();
-        assertThat(Forecast.secondsToExhaustion(500, 1000, 500, 20, -3, 0)).as("shrinking").isNaN();
-        assertThat(Forecast.secondsToExhaustion(500, 1000, 500, 20, Double.NaN, 0)).as("no trend yet").isNaN();
+    void aSteadyRateIsForecastOnlyWhenItsSteadyStateExceedsTheCapacity() {
+        // 20 closes/s for 10 s: 200 in TIME_WAIT, 20/s x 60 s = 1,200 at steady state > 1,000: 800 free at 20/s.
+        Forecast f = forecast(200, arrivals(10, a -> 20), 0);
+        assertThat(f.seconds()).isCloseTo(40, within(0.01));
+        assertThat(f.curve()).isEqualTo(Forecast.Curve.STEADY);
+        assertThat(f.growth()).isEqualTo(Forecast.Growth.TIME_WAIT);
+        assertThat(f.lowSeconds()).isCloseTo(40, within(0.01)).as("no noise, no doubt");
+        assertThat(f.highSeconds()).isCloseTo(40, within(0.01));
+        assertThat(f.window()).isEqualTo(Duration.ofSeconds(10));
+        // 10 closes/s levels off at 600: no threat, however long it lasts.
+        assertThat(forecast(200, arrivals(20, a -> 10), 0)).isNull();
+        assertThat(forecast(1000, arrivals(10, a -> 0), 0).seconds()).as("exhausted").isZero();
+        // At steady state (a full minute of arrivals), what leaves balances what comes: 333/s x 60 s in 28,232.
+        int[] minute = arrivals(60, a -> 333);
+        assertThat(ExhaustionModel.forecast(19_980, 28_232, minute, ExhaustionModel.fit(minute, 10), 0, 0,
+                Forecast.Growth.TIME_WAIT, Duration.ofSeconds(10))).isNull();
+        // 500/s into a range whose oldest 333/s are leaving: 28,232 - 19,980 = 8,252 more at +167/s net, ~50 s.
+        int[] faster = arrivals(60, a -> a < 10 ? 500 : 333);
+        Forecast f2 = ExhaustionModel.forecast(21_650, 28_232, faster, ExhaustionModel.fit(faster, 10), 0, 0,
+                Forecast.Growth.TIME_WAIT, Duration.ofSeconds(10));
+        assertThat(f2.seconds()).isCloseTo((28_232 - 21_650) / 167.0, within(1.5));
+    }
+
+    @Test
+    void aRisingRateIsExtrapolatedWithItsAcceleration() {
+        // The rate rose by 1/s each second for 20 s: 5/s at the start, 25/s now; 300 ports in use.
+        int[] ramp = arrivals(20, a -> 25 - a);
+        int used = 0;
+        for (int v : ramp) {
+            used += v;
+        }
+        Forecast f = forecast(used, ramp, 0);
+        // used(t) = 290 + 25.5 t + t^2/2 (the fit's rate is the middle of the last second) = 1000: t ~ 20.5 s
+        double truth = (-25.5 + Math.sqrt(25.5 * 25.5 + 2 * (1000 - used))) ;
+        assertThat(f.curve()).isEqualTo(Forecast.Curve.ACCELERATING);
+        assertThat(f.seconds()).isCloseTo(truth, within(1.0));
+        // The steady reading (25/s from 290) would say 28 s: the acceleration is what brings it closer.
+        assertThat(f.seconds()).isLessThan((1000 - used) / 25.0 - 3);
+    }
+
+    @Test
+    void aFallingRateOrASilenceAfterABurstClearsTheForecast() {
+        // 40/s for 10 s, then 2 s of silence.
+        int[] afterBurst = arrivals(12, a -> a < 2 ? 0 : 40);
+        assertThat(forecast(400, afterBurst, 0)).isNull();
+        // A rate falling fast: no crossing.
+        assertThat(forecast(400, arrivals(10, a -> 10 + 6 * a), 0)).isNull();
+    }
+
+    @Test
+    void otherStatesGrowingAreALeakForecastLinearly() {
+        // 100 in CLOSE_WAIT growing 5/s, no TIME_WAIT: 900 free / 5 per s.
+        Forecast f = forecast(100, arrivals(0, a -> 0), 5);
+        assertThat(f.seconds()).isCloseTo(180, within(0.01));
+        assertThat(f.isLeak()).isTrue();
+        assertThat(f.growth()).isEqualTo(Forecast.Growth.CLOSE_WAIT_LEAK);
+        assertThat(f.text()).contains("180 s").contains("10 s window");
+        // Below 0.1/s it is noise.
+        assertThat(forecast(100, arrivals(0, a -> 0), 0.05)).isNull();
     }
 
     @Test

@@ -70,9 +70,14 @@ class PortBudgetMonitorTest {
 
     /** A steady 20 closes/s to one destination in a 1,000-port range, TIME_WAIT timers as the kernel writes them. */
     private static String steadyLoad(int elapsedSeconds) {
+        return steadyLoad(elapsedSeconds, elapsedSeconds);
+    }
+
+    /** The same load, stopped after {@code closingSeconds}, seen at {@code elapsedSeconds}. */
+    private static String steadyLoad(int closingSeconds, int elapsedSeconds) {
         TcpLines tcp = TcpLines.tcp().socket("0.0.0.0", 22, "0.0.0.0", 0, TcpState.LISTEN, 100);
         int port = 40000;
-        for (int closedAt = 0; closedAt < elapsedSeconds; closedAt++) {
+        for (int closedAt = 0; closedAt < closingSeconds; closedAt++) {
             long jiffiesLeft = (60 - (elapsedSeconds - closedAt)) * 100L + 50;
             if (jiffiesLeft <= 0) {
                 port += 20;
@@ -86,15 +91,16 @@ class PortBudgetMonitorTest {
     }
 
     @Test
-    void aSteadyCloseRateIsForecastToExhaustTheRangeAndRaisesOneCriticalAlert() throws Exception {
+    void aSteadyCloseRateIsForecastToExhaustTheRangeAndRaisesOneCriticalAlertOnceItHasLasted() throws Exception {
         FakeProcfs fake = FakeProcfs.in(dir).sysctl("net.ipv4.ip_local_port_range", "40000\t40999")
                 .sysctl("net.ipv4.ip_local_reserved_ports", "").tcp(steadyLoad(0));
         PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(fake.procfs()).ticker(ticker)
                 .alertListener(alerts::add).build();
         Destination d = dest("10.0.0.1", "10.0.0.2", 80);
 
-        double forecastAt10 = Double.NaN;
-        for (int t = 1; t <= 10; t++) {
+        Forecast forecastAt10 = null;
+        int criticalAt = -1;
+        for (int t = 1; t <= 30; t++) {
             now.addAndGet(SECOND);
             fake.tcp(steadyLoad(t));
             DestinationBudget b = monitor.snapshot().destination(d).orElseThrow();
@@ -103,11 +109,20 @@ class PortBudgetMonitorTest {
                 assertThat(b.closeRate()).isCloseTo(20, within(1e-9));
                 assertThat(b.steadyStateTimeWait()).isCloseTo(1200, within(1e-6));
                 assertThat(b.trend()).isCloseTo(20, within(1e-6));
-                forecastAt10 = b.secondsToExhaustion().orElseThrow();
+                forecastAt10 = b.forecast().orElseThrow();
+                assertThat(b.level()).as("10 s of load took 200 ports of the 800 still free: a burst so far")
+                        .isEqualTo(BudgetLevel.OK);
+            }
+            if (criticalAt < 0 && b.level() == BudgetLevel.CRITICAL) {
+                criticalAt = t;
             }
         }
         // 200 of 1,000 used at +20/s: the range is full at t = 50 s, 40 s from now.
-        assertThat(forecastAt10).isCloseTo(40, within(0.5));
+        assertThat(forecastAt10.seconds()).isCloseTo(40, within(0.5));
+        assertThat(forecastAt10.curve()).isEqualTo(Forecast.Curve.STEADY);
+        assertThat(forecastAt10.window()).isEqualTo(Duration.ofSeconds(10));
+        // CRITICAL once the load has lasted as long as it has left: at t = 25 s, 25 s before the end.
+        assertThat(criticalAt).isBetween(24, 26);
         // The jump from OK to CRITICAL raises both levels crossed, in one sample.
         assertThat(alerts).extracting(BudgetAlert::to).containsExactly(BudgetLevel.WARN, BudgetLevel.CRITICAL);
         assertThat(alerts.get(0).time()).isEqualTo(alerts.get(1).time());
@@ -116,8 +131,8 @@ class PortBudgetMonitorTest {
         assertThat(alert.destination()).contains(d);
         assertThat(alert.message()).contains("Port budget CRITICAL for 10.0.0.1 -> 10.0.0.2:80")
                 .contains("of 1,000 ephemeral ports in use (TIME_WAIT ").contains("closes/s")
-                .contains("exhaustion forecast in").contains("Reuse connections").contains("ip_local_port_range")
-                .contains("tcp_tw_reuse");
+                .contains("exhaustion forecast in").contains("steady, 10 s window").contains("Reuse connections")
+                .contains("ip_local_port_range").contains("tcp_tw_reuse");
     }
 
     @Test
@@ -131,32 +146,40 @@ class PortBudgetMonitorTest {
                 new java.net.InetSocketAddress(d.local(), 40999), new java.net.InetSocketAddress(d.remote(), 80),
                 Duration.ZERO, 0, Duration.ZERO, false));
         assertThat(monitor.sustainableOpenRate(endpoint)).as("no sample yet: no pressure").isNegative();
-        for (int t = 1; t <= 10; t++) {
+        for (int t = 1; t <= 26; t++) {
             now.addAndGet(SECOND);
             fake.tcp(steadyLoad(t));
             monitor.snapshot();
         }
         assertThat(monitor.latest().orElseThrow().destination(d).orElseThrow().level()).isEqualTo(BudgetLevel.CRITICAL);
-        // The kernel shows 200 TIME_WAIT of 1,000 ports: 800 free ports / 60 s.
-        assertThat(monitor.sustainableOpenRate(endpoint)).isCloseTo(800 / 60.0, within(1e-9));
-        // The load stops: the 200 TIME_WAIT sockets stay, then expire; no new closes.
-        String frozen = steadyLoad(10);
+        // 520 TIME_WAIT of 1,000 ports: the guard holds the pool to what keeps the range at half, 480 more / 60 s.
+        assertThat(monitor.sustainableOpenRate(endpoint)).isCloseTo(480 / 60.0, within(1e-9));
+        // The load stops: no new closes; the TIME_WAIT sockets expire from t = 60 s.
         int okAt = -1;
-        for (int t = 11; t <= 30; t++) {
+        int releasedAt = -1;
+        for (int t = 27; t <= 100; t++) {
             now.addAndGet(SECOND);
-            fake.tcp(frozen);
-            if (monitor.snapshot().destination(d).orElseThrow().level() == BudgetLevel.OK && okAt < 0) {
+            fake.tcp(steadyLoad(26, t));
+            DestinationBudget b = monitor.snapshot().destination(d).orElseThrow();
+            if (t == 29) {
+                assertThat(b.forecast()).as("two silent seconds: the forecast is gone").isEmpty();
+            }
+            if (b.level() == BudgetLevel.OK && okAt < 0) {
                 okAt = t;
                 assertThat(monitor.sustainableOpenRate(endpoint)).as("pressure holds a trend window after OK")
                         .isPositive();
             }
+            if (okAt > 0 && releasedAt < 0 && monitor.sustainableOpenRate(endpoint) < 0) {
+                releasedAt = t;
+            }
         }
-        assertThat(okAt).isBetween(11, 20);
-        assertThat(monitor.sustainableOpenRate(endpoint)).as("10 s after OK the guard lets go").isNegative();
+        // Still WARN (with hysteresis) while more than half the range is held; OK as the first ones expire.
+        assertThat(okAt).isBetween(60, 63);
+        assertThat(releasedAt - okAt).as("the guard lets go a trend window after the rate fell").isBetween(9, 11);
         DestinationBudget b = monitor.latest().orElseThrow().destination(d).orElseThrow();
         assertThat(b.secondsToExhaustion()).isEmpty();
         assertThat(b.level()).isEqualTo(BudgetLevel.OK);
-        // One alert up; then, as the trend fades, only steps down (possibly through WARN), ending at OK.
+        // One alert up; then only steps down (through WARN), ending at OK.
         assertThat(alerts).filteredOn(BudgetAlert::isRaised).extracting(BudgetAlert::to)
                 .containsExactly(BudgetLevel.WARN, BudgetLevel.CRITICAL);
         BudgetAlert last = alerts.get(alerts.size() - 1);

@@ -17,6 +17,7 @@ import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpMessage;
 import org.apache.hc.core5.http.HttpVersion;
+import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.ProtocolVersion;
 import org.apache.hc.core5.http.impl.io.HttpRequestExecutor;
 import org.apache.hc.core5.http.message.MessageSupport;
@@ -109,6 +110,7 @@ final class PortkeeperEndpoint extends ConnectionEndpoint {
         if (l == null || b == null) {
             throw new IllegalStateException("Endpoint to " + endpoint + " is not connected");
         }
+        refuseLineBreaks(request);
         boolean closeRequested = hasToken(request, HttpHeaders.CONNECTION, HeaderElements.CLOSE);
         if (!closeRequested && (l.isLastUse() || b.lastUseAge != null && l.age().compareTo(b.lastUseAge) >= 0)) {
             // The connection's lifetime is over: let the server close it, so that TIME_WAIT lands there.
@@ -231,6 +233,35 @@ final class PortkeeperEndpoint extends ConnectionEndpoint {
         // The server was told Connection: close: the pool waits for its FIN on its own close thread
         // (at most peerCloseTimeout) and records a PEER close; this thread goes on at once.
         l.closeWhenPeerCloses();
+    }
+
+    /**
+     * A header name or value with CR, LF or NUL would let whoever chose it write headers or a
+     * request of their own into the connection (header injection, request smuggling); HttpCore
+     * writes them as they are, so they are refused here, before a byte is sent.
+     */
+    private static void refuseLineBreaks(ClassicHttpRequest request) throws ProtocolException {
+        for (java.util.Iterator<org.apache.hc.core5.http.Header> it = request.headerIterator(); it.hasNext(); ) {
+            org.apache.hc.core5.http.Header h = it.next();
+            if (hasLineBreak(h.getName()) || hasLineBreak(h.getValue())) {
+                throw new ProtocolException("Header " + h.getName().replaceAll("[\\r\\n\\x00]", "?")
+                        + " contains CR, LF or NUL; refused before sending anything (it would end the header and let"
+                        + " its content write headers or a request of its own)");
+            }
+        }
+    }
+
+    private static boolean hasLineBreak(String s) {
+        if (s == null) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
