@@ -29,7 +29,8 @@ import org.springframework.boot.health.contributor.Status;
  * <p>The status is the worst budget level (every destination, TIME_WAIT buckets, file
  * descriptors): OK is UP; WARN is UP with a {@code warning} detail; from {@code downAt}
  * (CRITICAL by default) it is DOWN. Without a monitor the status is UP and the details say the
- * budget is not watched. The CLOSE_WAIT count reads this process's descriptors and the socket
+ * budget is not watched. Each destination shows its use by state, its level and the forecast time
+ * to exhaustion with its likely range and what fills the range (TIME_WAIT churn or a leak). The CLOSE_WAIT count reads this process's descriptors and the socket
  * tables on each call (milliseconds; tens of them with tens of thousands of sockets): put the
  * health endpoint's cache ({@code management.endpoint.health.cache.time-to-live}) in front of a
  * frequent prober.
@@ -81,10 +82,9 @@ public final class PortkeeperHealthIndicator extends AbstractHealthIndicator {
         snapshot.kernelUnavailableReason().ifPresent(reason -> builder.withDetail("kernelUnavailableReason", reason));
         builder.withDetail("ephemeralRange", snapshot.range().low() + "-" + snapshot.range().high());
         builder.withDetail("capacity", snapshot.capacity());
+        // The snapshot lists the most pressed first (level, then share used).
         List<DestinationBudget> all = snapshot.destinations();
-        builder.withDetail("destinations", all.stream()
-                .sorted(Comparator.comparingDouble(DestinationBudget::usedRatio).reversed())
-                .limit(this.maxDestinations).map(PortkeeperHealthIndicator::destination).toList());
+        builder.withDetail("destinations", all.stream().limit(this.maxDestinations).map(PortkeeperHealthIndicator::destination).toList());
         builder.withDetail("destinationCount", all.size());
         HostBudget host = snapshot.host();
         Map<String, Object> timeWait = new LinkedHashMap<>();
@@ -121,9 +121,18 @@ public final class PortkeeperHealthIndicator extends AbstractHealthIndicator {
         d.states().forEach((state, n) -> states.put(state.name(), n));
         m.put("states", states);
         m.put("closeRate", Math.round(d.closeRate() * 10) / 10.0);
+        d.heldByThisProcess().ifPresent(n -> m.put("heldByThisProcess", n));
         OptionalDouble eta = d.secondsToExhaustion();
-        m.put("secondsToExhaustion", eta.isPresent() && Double.isFinite(eta.getAsDouble())
-                ? Math.round(eta.getAsDouble()) : null);
+        m.put("secondsToExhaustion", eta.isPresent() ? Math.round(eta.getAsDouble()) : null);
+        d.forecast().ifPresent(f -> {
+            Map<String, Object> forecast = new LinkedHashMap<>();
+            forecast.put("text", f.text());
+            forecast.put("lowSeconds", Math.round(f.lowSeconds()));
+            forecast.put("highSeconds", Double.isInfinite(f.highSeconds()) ? null : Math.round(f.highSeconds()));
+            forecast.put("growth", f.growth());
+            forecast.put("curve", f.curve());
+            m.put("forecast", forecast);
+        });
         return m;
     }
 
