@@ -17,7 +17,16 @@ import java.util.Optional;
  */
 public record BudgetAlert(Instant time, String subject, Optional<Destination> destination, BudgetLevel from,
         BudgetLevel to, String message) {
-    /** Checks that nothing is null. */
+    /**
+     * Checks that nothing is null.
+     *
+     * @param time see the record's description
+     * @param subject see the record's description
+     * @param destination see the record's description
+     * @param from see the record's description
+     * @param to see the record's description
+     * @param message see the record's description
+     */
     public BudgetAlert {
         Objects.requireNonNull(time, "time");
         Objects.requireNonNull(subject, "subject");

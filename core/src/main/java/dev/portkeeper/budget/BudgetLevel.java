@@ -14,7 +14,10 @@ public enum BudgetLevel {
     /** Every port is in use (or, for the host budgets, the kernel is already dropping TIME_WAIT sockets). */
     EXHAUSTED;
 
-    /** @param other another level @return the more severe of the two */
+    /**
+     * @param other another level
+     * @return the more severe of the two
+     */
     public BudgetLevel max(BudgetLevel other) {
         return compareTo(other) >= 0 ? this : other;
     }

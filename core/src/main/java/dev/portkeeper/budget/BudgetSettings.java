@@ -60,7 +60,10 @@ public final class BudgetSettings {
         return new Builder();
     }
 
-    /** @param base settings to start from @return a builder holding a copy of them */
+    /**
+     * @param base settings to start from
+     * @return a builder holding a copy of them
+     */
     public static Builder from(BudgetSettings base) {
         return new Builder(Objects.requireNonNull(base, "base"));
     }
@@ -138,31 +141,46 @@ public final class BudgetSettings {
             idleTableInterval = s.idleTableInterval;
         }
 
-        /** @param value above 0 and below 1; default 0.6 @return this */
+        /**
+         * @param value above 0 and below 1; default 0.6
+         * @return this
+         */
         public Builder warnRatio(double value) {
             warnRatio = fraction("warnRatio", value);
             return this;
         }
 
-        /** @param value above 0 and below 1; default 0.85 @return this */
+        /**
+         * @param value above 0 and below 1; default 0.85
+         * @return this
+         */
         public Builder criticalRatio(double value) {
             criticalRatio = fraction("criticalRatio", value);
             return this;
         }
 
-        /** @param value greater than 0; default 5 min @return this */
+        /**
+         * @param value greater than 0; default 5 min
+         * @return this
+         */
         public Builder warnHorizon(Duration value) {
             warnHorizon = positive("warnHorizon", value);
             return this;
         }
 
-        /** @param value greater than 0; default 60 s @return this */
+        /**
+         * @param value greater than 0; default 60 s
+         * @return this
+         */
         public Builder criticalHorizon(Duration value) {
             criticalHorizon = positive("criticalHorizon", value);
             return this;
         }
 
-        /** @param value from 0 to below 0.5; default 0.1 @return this */
+        /**
+         * @param value from 0 to below 0.5; default 0.1
+         * @return this
+         */
         public Builder hysteresis(double value) {
             if (!(value >= 0 && value < 0.5)) {
                 throw new IllegalArgumentException("hysteresis must be at least 0 and below 0.5: " + value);
@@ -171,7 +189,10 @@ public final class BudgetSettings {
             return this;
         }
 
-        /** @param value at least 1 s and at most 60 s (the TIME_WAIT length); default 10 s @return this */
+        /**
+         * @param value at least 1 s and at most 60 s (the TIME_WAIT length); default 10 s
+         * @return this
+         */
         public Builder trendWindow(Duration value) {
             positive("trendWindow", value);
             if (value.compareTo(Duration.ofSeconds(1)) < 0 || value.compareTo(Duration.ofSeconds(60)) > 0) {
@@ -181,7 +202,10 @@ public final class BudgetSettings {
             return this;
         }
 
-        /** @param value at least 10 ms; default 1 s @return this */
+        /**
+         * @param value at least 10 ms; default 1 s
+         * @return this
+         */
         public Builder sampleInterval(Duration value) {
             positive("sampleInterval", value);
             if (value.compareTo(Duration.ofMillis(10)) < 0) {
@@ -191,7 +215,10 @@ public final class BudgetSettings {
             return this;
         }
 
-        /** @param value greater than 0; default 10 s @return this */
+        /**
+         * @param value greater than 0; default 10 s
+         * @return this
+         */
         public Builder idleTableInterval(Duration value) {
             idleTableInterval = positive("idleTableInterval", value);
             return this;

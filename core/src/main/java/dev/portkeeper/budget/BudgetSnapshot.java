@@ -26,7 +26,18 @@ import java.util.Optional;
 public record BudgetSnapshot(Instant time, Optional<String> kernelUnavailableReason, EphemeralRange range,
         int listenersInRange, Map<TcpState, Integer> totals, List<DestinationBudget> destinations, HostBudget host,
         Optional<KernelSysctls> sysctls) {
-    /** Copies the collections. */
+    /**
+     * Copies the collections.
+     *
+     * @param time see the record's description
+     * @param kernelUnavailableReason see the record's description
+     * @param range see the record's description
+     * @param listenersInRange see the record's description
+     * @param totals see the record's description
+     * @param destinations see the record's description
+     * @param host see the record's description
+     * @param sysctls see the record's description
+     */
     public BudgetSnapshot {
         EnumMap<TcpState, Integer> copy = new EnumMap<>(TcpState.class);
         copy.putAll(totals);

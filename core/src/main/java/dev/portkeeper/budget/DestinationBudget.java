@@ -31,7 +31,20 @@ import java.util.OptionalInt;
 public record DestinationBudget(Destination destination, Map<TcpState, Integer> states, int used, int capacity,
         double closeRate, double trend, Optional<Forecast> forecast, BudgetLevel level, LedgerCounts ledger,
         OptionalInt heldByThisProcess) {
-    /** Copies the states. */
+    /**
+     * Copies the states.
+     *
+     * @param destination see the record's description
+     * @param states see the record's description
+     * @param used see the record's description
+     * @param capacity see the record's description
+     * @param closeRate see the record's description
+     * @param trend see the record's description
+     * @param forecast see the record's description
+     * @param level see the record's description
+     * @param ledger see the record's description
+     * @param heldByThisProcess see the record's description
+     */
     public DestinationBudget {
         EnumMap<TcpState, Integer> copy = new EnumMap<>(TcpState.class);
         copy.putAll(states);

@@ -330,25 +330,37 @@ public final class PortBudgetMonitor implements PortBudget, AutoCloseable {
         private Builder() {
         }
 
-        /** @param value where to read the kernel; default {@link Procfs#system()} @return this */
+        /**
+         * @param value where to read the kernel; default {@link Procfs#system()}
+         * @return this
+         */
         public Builder procfs(Procfs value) {
             procfs = Objects.requireNonNull(value, "procfs");
             return this;
         }
 
-        /** @param value thresholds and intervals; default {@link BudgetSettings#ofDefaults()} @return this */
+        /**
+         * @param value thresholds and intervals; default {@link BudgetSettings#ofDefaults()}
+         * @return this
+         */
         public Builder settings(BudgetSettings value) {
             settings = Objects.requireNonNull(value, "settings");
             return this;
         }
 
-        /** @param value the time source for trends and the ledger; default {@link Ticker#system()} @return this */
+        /**
+         * @param value the time source for trends and the ledger; default {@link Ticker#system()}
+         * @return this
+         */
         public Builder ticker(Ticker value) {
             ticker = Objects.requireNonNull(value, "ticker");
             return this;
         }
 
-        /** @param value an alert listener @return this */
+        /**
+         * @param value an alert listener
+         * @return this
+         */
         public Builder alertListener(BudgetAlertListener value) {
             listeners.add(Objects.requireNonNull(value, "alertListener"));
             return this;
