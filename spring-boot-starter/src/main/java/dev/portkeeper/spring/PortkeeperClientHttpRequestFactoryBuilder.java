@@ -38,8 +38,8 @@ import org.springframework.http.client.HttpComponentsClientHttpRequestFactory;
  * <p>From {@link HttpClientSettings}: the read timeout becomes the response timeout of each request;
  * redirects and cookie handling are HttpClient's; an SSL bundle gives the TLS setup of https
  * connections (one TLS strategy per bundle, kept, so that connections made for one consumer are
- * reused by the others). The TCP connect timeout is the pool's ({@code portkeeper.socket.connect-timeout}):
- * one pool connects for all consumers; Boot's connect timeout bounds the TLS handshake.
+ * reused by the others). The connect timeout is the pool's ({@code portkeeper.socket.connect-timeout}):
+ * one pool connects for all consumers, and the settings' connect timeout is not used.
  *
  * <p>Immutable and thread-safe; {@code with...} methods return a new builder over the same pool.
  */
