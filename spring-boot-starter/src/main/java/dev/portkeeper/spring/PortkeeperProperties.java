@@ -233,6 +233,10 @@ public class PortkeeperProperties implements Validator {
         } else if (target instanceof Monitor m) {
             m.validate(errors);
         } else if (target instanceof Health h) {
+            if (h.downAt == null || h.downAt == BudgetLevel.OK) {
+                errors.rejectValue("downAt", "portkeeper.invalid",
+                        "downAt must be WARN, CRITICAL or EXHAUSTED (OK would always be DOWN): " + h.downAt);
+            }
             if (h.maxDestinations < 0) {
                 errors.rejectValue("maxDestinations", "portkeeper.invalid",
                         "maxDestinations must not be negative: " + h.maxDestinations);

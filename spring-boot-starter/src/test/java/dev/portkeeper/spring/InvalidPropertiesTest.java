@@ -36,7 +36,8 @@ class InvalidPropertiesTest {
         "portkeeper.close.endpoints[0].endpoint|cache.internal|endpoint must be host:port",
         "portkeeper.monitor.warn-ratio|0.9|warnRatio (0.9) must be below criticalRatio (0.85)",
         "portkeeper.monitor.sample-interval|1ms|sampleInterval must be at least 10 ms",
-        "portkeeper.health.max-destinations|-1|maxDestinations must not be negative"
+        "portkeeper.health.max-destinations|-1|maxDestinations must not be negative",
+        "portkeeper.health.down-at|ok|downAt must be WARN, CRITICAL or EXHAUSTED"
     })
     void anInvalidValueFailsStartupNamingTheProperty(String property, String value, String rule) {
         runner.withPropertyValues(property + "=" + value).run(context -> {
