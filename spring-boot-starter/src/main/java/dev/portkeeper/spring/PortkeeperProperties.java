@@ -75,6 +75,16 @@ public class PortkeeperProperties implements Validator {
     private final Health health = new Health();
 
     /**
+     * Resilience4j circuit breakers around connects.
+     */
+    private final CircuitBreaker circuitBreaker = new CircuitBreaker();
+
+    /**
+     * Micrometer meters.
+     */
+    private final Metrics metrics = new Metrics();
+
+    /**
      * Returns {@code enabled}.
      *
      * @return whether to auto-configure Portkeeper: the pool, the port-budget monitor, the HTTP client builder, health and metrics
@@ -165,6 +175,24 @@ public class PortkeeperProperties implements Validator {
     }
 
     /**
+     * Returns {@code circuitBreaker}.
+     *
+     * @return Resilience4j circuit breakers around connects
+     */
+    public CircuitBreaker getCircuitBreaker() {
+        return this.circuitBreaker;
+    }
+
+    /**
+     * Returns {@code metrics}.
+     *
+     * @return Micrometer meters
+     */
+    public Metrics getMetrics() {
+        return this.metrics;
+    }
+
+    /**
      * @return the pool's settings
      * @throws IllegalArgumentException if a value is invalid (binding has checked them already)
      */
@@ -211,7 +239,8 @@ public class PortkeeperProperties implements Validator {
     @Override
     public boolean supports(Class<?> type) {
         return type == PortkeeperProperties.class || type == Pool.class || type == Socket.class || type == Close.class
-                || type == EndpointClose.class || type == Monitor.class || type == Health.class;
+                || type == EndpointClose.class || type == Monitor.class || type == Health.class
+                || type == CircuitBreaker.class || type == Metrics.class;
     }
 
     /**
@@ -231,6 +260,10 @@ public class PortkeeperProperties implements Validator {
         } else if (target instanceof EndpointClose e) {
             e.validate(errors);
         } else if (target instanceof Monitor m) {
+            m.validate(errors);
+        } else if (target instanceof CircuitBreaker b) {
+            b.validate(errors);
+        } else if (target instanceof Metrics m) {
             m.validate(errors);
         } else if (target instanceof Health h) {
             if (h.downAt == null || h.downAt == BudgetLevel.OK) {
@@ -252,6 +285,12 @@ public class PortkeeperProperties implements Validator {
             call.run();
         } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
             errors.rejectValue(field, "portkeeper.invalid", String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static void atLeastOne(Errors errors, String field, int value) {
+        if (value < 1) {
+            errors.rejectValue(field, "portkeeper.invalid", field + " must be at least 1: " + value);
         }
     }
 
@@ -1491,4 +1530,271 @@ public class PortkeeperProperties implements Validator {
         }
     }
 
+
+    /** A Resilience4j circuit breaker per endpoint around the pool's connects. */
+    public static class CircuitBreaker {
+
+        /**
+         * Whether to put a Resilience4j circuit breaker per endpoint around the pool's connects,
+         * when Resilience4j is on the class path. Port exhaustion never counts as the endpoint's
+         * failure.
+         */
+        private boolean enabled = true;
+
+        /**
+         * Share of failed connects, in percent (above 0, at most 100), at which an endpoint's
+         * breaker opens.
+         */
+        private float failureRateThreshold = 50;
+
+        /**
+         * Number of last connects the failure rate is measured over (at least 1).
+         */
+        private int slidingWindowSize = 10;
+
+        /**
+         * Number of connects to an endpoint before its failure rate counts (at least 1).
+         */
+        private int minimumNumberOfCalls = 5;
+
+        /**
+         * How long an open breaker refuses connects before it lets trial connects through (at least
+         * 1 ms).
+         */
+        private Duration waitDurationInOpenState = Duration.ofSeconds(10);
+
+        /**
+         * Number of trial connects a half-open breaker lets through (at least 1).
+         */
+        private int permittedNumberOfCallsInHalfOpenState = 2;
+
+        /**
+         * Returns {@code enabled}.
+         *
+         * @return whether to put a Resilience4j circuit breaker per endpoint around the pool's connects, when Resilience4j is on the class path
+         */
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        /**
+         * Sets {@code enabled}.
+         *
+         * @param enabled whether to put a Resilience4j circuit breaker per endpoint around the pool's connects, when Resilience4j is on the class path
+         */
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        /**
+         * Returns {@code failureRateThreshold}.
+         *
+         * @return share of failed connects, in percent (above 0, at most 100), at which an endpoint's breaker opens
+         */
+        public float getFailureRateThreshold() {
+            return this.failureRateThreshold;
+        }
+
+        /**
+         * Sets {@code failureRateThreshold}.
+         *
+         * @param failureRateThreshold share of failed connects, in percent (above 0, at most 100), at which an endpoint's breaker opens
+         */
+        public void setFailureRateThreshold(float failureRateThreshold) {
+            this.failureRateThreshold = failureRateThreshold;
+        }
+
+        /**
+         * Returns {@code slidingWindowSize}.
+         *
+         * @return number of last connects the failure rate is measured over (at least 1)
+         */
+        public int getSlidingWindowSize() {
+            return this.slidingWindowSize;
+        }
+
+        /**
+         * Sets {@code slidingWindowSize}.
+         *
+         * @param slidingWindowSize number of last connects the failure rate is measured over (at least 1)
+         */
+        public void setSlidingWindowSize(int slidingWindowSize) {
+            this.slidingWindowSize = slidingWindowSize;
+        }
+
+        /**
+         * Returns {@code minimumNumberOfCalls}.
+         *
+         * @return number of connects to an endpoint before its failure rate counts (at least 1)
+         */
+        public int getMinimumNumberOfCalls() {
+            return this.minimumNumberOfCalls;
+        }
+
+        /**
+         * Sets {@code minimumNumberOfCalls}.
+         *
+         * @param minimumNumberOfCalls number of connects to an endpoint before its failure rate counts (at least 1)
+         */
+        public void setMinimumNumberOfCalls(int minimumNumberOfCalls) {
+            this.minimumNumberOfCalls = minimumNumberOfCalls;
+        }
+
+        /**
+         * Returns {@code waitDurationInOpenState}.
+         *
+         * @return how long an open breaker refuses connects before it lets trial connects through (at least 1 ms)
+         */
+        public Duration getWaitDurationInOpenState() {
+            return this.waitDurationInOpenState;
+        }
+
+        /**
+         * Sets {@code waitDurationInOpenState}.
+         *
+         * @param waitDurationInOpenState how long an open breaker refuses connects before it lets trial connects through (at least 1 ms)
+         */
+        public void setWaitDurationInOpenState(Duration waitDurationInOpenState) {
+            this.waitDurationInOpenState = waitDurationInOpenState;
+        }
+
+        /**
+         * Returns {@code permittedNumberOfCallsInHalfOpenState}.
+         *
+         * @return number of trial connects a half-open breaker lets through (at least 1)
+         */
+        public int getPermittedNumberOfCallsInHalfOpenState() {
+            return this.permittedNumberOfCallsInHalfOpenState;
+        }
+
+        /**
+         * Sets {@code permittedNumberOfCallsInHalfOpenState}.
+         *
+         * @param permittedNumberOfCallsInHalfOpenState number of trial connects a half-open breaker lets through (at least 1)
+         */
+        public void setPermittedNumberOfCallsInHalfOpenState(int permittedNumberOfCallsInHalfOpenState) {
+            this.permittedNumberOfCallsInHalfOpenState = permittedNumberOfCallsInHalfOpenState;
+        }
+
+        void validate(Errors errors) {
+            if (!(this.failureRateThreshold > 0 && this.failureRateThreshold <= 100)) {
+                errors.rejectValue("failureRateThreshold", "portkeeper.invalid",
+                        "failureRateThreshold must be above 0 and at most 100: " + this.failureRateThreshold);
+            }
+            atLeastOne(errors, "slidingWindowSize", this.slidingWindowSize);
+            atLeastOne(errors, "minimumNumberOfCalls", this.minimumNumberOfCalls);
+            atLeastOne(errors, "permittedNumberOfCallsInHalfOpenState", this.permittedNumberOfCallsInHalfOpenState);
+            if (this.waitDurationInOpenState == null || this.waitDurationInOpenState.compareTo(Duration.ofMillis(1)) < 0) {
+                errors.rejectValue("waitDurationInOpenState", "portkeeper.invalid",
+                        "waitDurationInOpenState must be at least 1 ms: " + this.waitDurationInOpenState);
+            }
+        }
+    }
+
+    /** The meters of the pool and of the port budget. */
+    public static class Metrics {
+
+        /**
+         * Whether to publish the pool's and the port budget's meters (portkeeper.*), when
+         * Micrometer is on the class path.
+         */
+        private boolean enabled = true;
+
+        /**
+         * Number of endpoints whose pool meters have an endpoint tag of their own; the rest share
+         * endpoint=other (at least 1).
+         */
+        private int maxEndpoints = 100;
+
+        /**
+         * Number of most pressed destinations whose port-budget meters have a destination tag of
+         * their own; the rest are summed as destination=other (at least 1).
+         */
+        private int topDestinations = 20;
+
+        /**
+         * How long one port-budget sample serves the gauges of a scrape (above 0).
+         */
+        private Duration maxAge = Duration.ofSeconds(2);
+
+        /**
+         * Returns {@code enabled}.
+         *
+         * @return whether to publish the pool's and the port budget's meters (portkeeper.*), when Micrometer is on the class path
+         */
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        /**
+         * Sets {@code enabled}.
+         *
+         * @param enabled whether to publish the pool's and the port budget's meters (portkeeper.*), when Micrometer is on the class path
+         */
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        /**
+         * Returns {@code maxEndpoints}.
+         *
+         * @return number of endpoints whose pool meters have an endpoint tag of their own; the rest share endpoint=other (at least 1)
+         */
+        public int getMaxEndpoints() {
+            return this.maxEndpoints;
+        }
+
+        /**
+         * Sets {@code maxEndpoints}.
+         *
+         * @param maxEndpoints number of endpoints whose pool meters have an endpoint tag of their own; the rest share endpoint=other (at least 1)
+         */
+        public void setMaxEndpoints(int maxEndpoints) {
+            this.maxEndpoints = maxEndpoints;
+        }
+
+        /**
+         * Returns {@code topDestinations}.
+         *
+         * @return number of most pressed destinations whose port-budget meters have a destination tag of their own; the rest are summed as destination=other (at least 1)
+         */
+        public int getTopDestinations() {
+            return this.topDestinations;
+        }
+
+        /**
+         * Sets {@code topDestinations}.
+         *
+         * @param topDestinations number of most pressed destinations whose port-budget meters have a destination tag of their own; the rest are summed as destination=other (at least 1)
+         */
+        public void setTopDestinations(int topDestinations) {
+            this.topDestinations = topDestinations;
+        }
+
+        /**
+         * Returns {@code maxAge}.
+         *
+         * @return how long one port-budget sample serves the gauges of a scrape (above 0)
+         */
+        public Duration getMaxAge() {
+            return this.maxAge;
+        }
+
+        /**
+         * Sets {@code maxAge}.
+         *
+         * @param maxAge how long one port-budget sample serves the gauges of a scrape (above 0)
+         */
+        public void setMaxAge(Duration maxAge) {
+            this.maxAge = maxAge;
+        }
+
+        void validate(Errors errors) {
+            atLeastOne(errors, "maxEndpoints", this.maxEndpoints);
+            atLeastOne(errors, "topDestinations", this.topDestinations);
+            if (this.maxAge == null || this.maxAge.isNegative() || this.maxAge.isZero()) {
+                errors.rejectValue("maxAge", "portkeeper.invalid", "maxAge must be greater than 0: " + this.maxAge);
+            }
+        }
+    }
 }
