@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import java.util.function.Supplier;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
@@ -37,7 +38,7 @@ import org.springframework.boot.health.contributor.Status;
  */
 public final class PortkeeperHealthIndicator extends AbstractHealthIndicator {
 
-    private final PortBudgetMonitor monitor;
+    private final Supplier<BudgetSnapshot> budget;
     private final List<ConnectionPool> pools;
     private final BudgetLevel downAt;
     private final int maxDestinations;
@@ -52,8 +53,15 @@ public final class PortkeeperHealthIndicator extends AbstractHealthIndicator {
      */
     public PortkeeperHealthIndicator(PortBudgetMonitor monitor, List<ConnectionPool> pools, BudgetLevel downAt,
             int maxDestinations, Procfs procfs) {
+        this(monitor == null ? null : () -> monitor.latest().orElseGet(monitor::snapshot), pools, downAt,
+                maxDestinations, procfs);
+    }
+
+    /** @param budget the budget now (the monitor's latest sample), or null without a monitor */
+    PortkeeperHealthIndicator(Supplier<BudgetSnapshot> budget, List<ConnectionPool> pools, BudgetLevel downAt,
+            int maxDestinations, Procfs procfs) {
         super("Portkeeper health check failed");
-        this.monitor = monitor;
+        this.budget = budget;
         this.pools = List.copyOf(pools);
         this.downAt = Objects.requireNonNull(downAt, "downAt");
         this.maxDestinations = maxDestinations;
@@ -71,11 +79,11 @@ public final class PortkeeperHealthIndicator extends AbstractHealthIndicator {
         }
         builder.withDetail("pools", pools);
         closeWait(builder);
-        if (this.monitor == null) {
+        if (this.budget == null) {
             builder.withDetail("portBudget", "not monitored (portkeeper.monitor.enabled=false)");
             return;
         }
-        BudgetSnapshot snapshot = this.monitor.latest().orElseGet(this.monitor::snapshot);
+        BudgetSnapshot snapshot = this.budget.get();
         BudgetLevel level = snapshot.level();
         builder.withDetail("level", level);
         builder.withDetail("kernelView", snapshot.kernelViewAvailable());
