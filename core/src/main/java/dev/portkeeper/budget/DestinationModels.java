@@ -16,9 +16,9 @@ import java.util.Set;
  * {@link LevelTracker}, and the alerts for a level change.
  *
  * <p>A forecast raises the level only once the growth behind it has lasted at least as long as
- * the time it has left, that is once the load has taken about as many ports as remain free: a
- * burst shorter than that is one the range absorbs, and raises nothing (the ratio thresholds
- * still apply). Not thread-safe: the sampler's.
+ * the time it has left, that is once the load has taken about as many ports as remain free, and
+ * at least {@link #MIN_GROWTH_SECONDS}: a burst shorter than that is one the range absorbs, and
+ * raises nothing (the ratio thresholds still apply). Not thread-safe: the sampler's.
  */
 final class DestinationModels {
     private final BudgetSettings settings;
@@ -103,8 +103,8 @@ final class DestinationModels {
         }
         Forecast forecast = aged(t.forecast, (now - t.forecastAt) / 1e9);
         double lasted = lasted(t, forecast, s.timeWaitByAge(), now);
-        double seconds = forecast == null || forecast.seconds() > lasted && forecast.seconds() > 0 ? Double.NaN
-                : forecast.seconds();
+        double seconds = forecast == null || (forecast.seconds() > lasted || lasted < MIN_GROWTH_SECONDS)
+                && forecast.seconds() > 0 ? Double.NaN : forecast.seconds();
 
         double ratio = s.capacity() <= 0 ? 1.0 : (double) used / s.capacity();
         // A connect that failed for lack of a port since the last sample is exhaustion, whatever the counts say.
@@ -119,6 +119,13 @@ final class DestinationModels {
                 (from, to) -> AlertText.destination(budget, from, to));
         return new Evaluation(budget, Math.max(s.closeRate(), fit.rate()));
     }
+
+    /**
+     * A growth shorter than this is a burst, however steep: closes made within a second or two (a
+     * batch job's, a restart's) look like a rate that runs any range out at once, and a snapshot
+     * cannot tell them from the start of a load. The ratio thresholds still apply to it.
+     */
+    static final double MIN_GROWTH_SECONDS = 3;
 
     /** The forecast made {@code elapsed} seconds ago, as seen now. */
     private static Forecast aged(Forecast f, double elapsed) {
