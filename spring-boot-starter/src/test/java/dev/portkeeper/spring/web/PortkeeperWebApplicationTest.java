@@ -33,6 +33,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
+import org.springframework.web.service.annotation.GetExchange;
+import org.springframework.web.service.registry.ImportHttpServices;
 
 /**
  * A Boot web application with Actuator and the starter, on a real port: its RestClient and
@@ -53,6 +55,9 @@ class PortkeeperWebApplicationTest {
 
     @Autowired
     private RestTemplateBuilder restTemplateBuilder;
+
+    @Autowired
+    private ItemsService itemsService;
 
     @Autowired
     private ConnectionPool pool;
@@ -80,7 +85,7 @@ class PortkeeperWebApplicationTest {
 
     @DynamicPropertySource
     static void upstream(DynamicPropertyRegistry registry) {
-        registry.add("upstream.url", () -> "http://127.0.0.1:" + wireMock.port());
+        registry.add("spring.http.serviceclient.upstream.base-url", () -> "http://127.0.0.1:" + wireMock.port());
     }
 
     private String upstream() {
@@ -88,7 +93,7 @@ class PortkeeperWebApplicationTest {
     }
 
     @Test
-    void restClientAndRestTemplateReuseOneConnectionOfThePool() {
+    void restClientRestTemplateAndAnHttpServiceReuseOneConnectionOfThePool() {
         assertThat(requestFactoryBuilder).isInstanceOf(PortkeeperClientHttpRequestFactoryBuilder.class);
         RestClient restClient = restClientBuilder.baseUrl(upstream()).build();
         RestTemplate restTemplate = restTemplateBuilder.rootUri(upstream()).build();
@@ -96,8 +101,9 @@ class PortkeeperWebApplicationTest {
         for (int i = 0; i < 20; i++) {
             assertThat(restClient.get().uri("/items").retrieve().body(String.class)).isEqualTo("items");
             assertThat(restTemplate.getForObject("/items", String.class)).isEqualTo("items");
+            assertThat(itemsService.items()).isEqualTo("items");
         }
-        // Seen from the upstream: 40 requests from two clients, at most one new connection (none if an
+        // Seen from the upstream: 60 requests from three clients, at most one new connection (none if an
         // earlier test left one idle), and one connection open now.
         assertThat(UPSTREAM.opened.get() - openedBefore).isLessThanOrEqualTo(1);
         assertThat(UPSTREAM.opened.get() - UPSTREAM.closed.get()).isEqualTo(1);
@@ -138,8 +144,15 @@ class PortkeeperWebApplicationTest {
         return response.body();
     }
 
+    /** An HTTP service of the group "upstream", whose client Boot builds with the same request factory builder. */
+    interface ItemsService {
+        @GetExchange("/items")
+        String items();
+    }
+
     @SpringBootConfiguration(proxyBeanMethods = false)
     @EnableAutoConfiguration
+    @ImportHttpServices(group = "upstream", types = ItemsService.class)
     static class WebApplication {
     }
 }
