@@ -9,16 +9,28 @@
  *   <li>{@link dev.portkeeper.advice}: the tuning advisor.</li>
  *   <li>{@link dev.portkeeper.kernel}: read-only readers of Linux's procfs (socket tables,
  *       sockstat, netstat, sysctls, this process's descriptors), API for tools such as the CLI.</li>
+ *   <li>{@link dev.portkeeper.metrics}: Micrometer binders for a pool and for the port budget,
+ *       and the list of meter names; needs Micrometer (optional) for its binders.</li>
+ *   <li>{@link dev.portkeeper.resilience}: a Resilience4j circuit breaker per endpoint around
+ *       connect; needs Resilience4j (optional).</li>
  * </ul>
  *
- * <p>{@code dev.portkeeper.internal}, the engine, is not exported.
+ * <p>{@code dev.portkeeper.internal}, the engine, is not exported. Micrometer and Resilience4j are
+ * required {@code static}: only the metrics and resilience packages use them, and the rest of the
+ * module runs without them.
  */
 module dev.portkeeper.core {
     requires transitive org.slf4j;
     requires jdk.net;
+    requires static micrometer.core;
+    requires static io.github.resilience4j.circuitbreaker;
+    requires static io.github.resilience4j.core;
+    requires static io.github.resilience4j.micrometer;
 
     exports dev.portkeeper;
     exports dev.portkeeper.budget;
     exports dev.portkeeper.advice;
     exports dev.portkeeper.kernel;
+    exports dev.portkeeper.metrics;
+    exports dev.portkeeper.resilience;
 }

@@ -34,8 +34,18 @@ final class DoctorCommand implements Callable<Integer> {
     @Mixin
     KernelSource source;
 
-    @Option(names = "--json", description = "Print one JSON object instead of the tables.")
+    @Option(names = "--json", description = "Print one JSON object instead of the tables (the same as --format json).")
     boolean json;
+
+    /** What doctor prints. */
+    enum Format { text, json, prometheus }
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text (default), json, or prometheus: the port budget in Prometheus's text exposition format,"
+                    + " under the metric names of the library's Micrometer binder (portkeeper_ports_*,"
+                    + " portkeeper_time_wait_*), for node_exporter's textfile collector or a sidecar; --top bounds the"
+                    + " destinations, the rest are summed as destination=\"other\".")
+    Format format;
 
     @Option(names = "--no-color", description = "No colour, even on a terminal (also: the NO_COLOR environment variable).")
     boolean noColor;
@@ -52,12 +62,17 @@ final class DoctorCommand implements Callable<Integer> {
         if (top < 0) {
             throw new ParameterException(spec.commandLine(), "--top must be 0 (all) or more: " + top);
         }
+        if (json && format == Format.prometheus) {
+            throw new ParameterException(spec.commandLine(), "--json and --format prometheus: choose one");
+        }
         Procfs procfs = source.procfs();
         HostReport report;
         try (PortBudgetMonitor monitor = PortBudgetMonitor.builder().procfs(procfs).build()) {
             report = HostReport.inspect(monitor, procfs, source, true);
         }
-        if (json) {
+        if (format == Format.prometheus) {
+            out.print(new PrometheusFormat(top).render(report.snapshot()));
+        } else if (json || format == Format.json) {
             out.println(ReportJson.doctor(report));
         } else {
             out.print(new DoctorText(Style.forTerminal(noColor), top).render(report));

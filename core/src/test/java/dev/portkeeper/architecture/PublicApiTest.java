@@ -37,7 +37,7 @@ class PublicApiTest {
         Set<String> exported = descriptor.exports().stream().filter(e -> !e.isQualified())
                 .map(ModuleDescriptor.Exports::source).collect(Collectors.toCollection(TreeSet::new));
         assertThat(exported).containsExactly("dev.portkeeper", "dev.portkeeper.advice", "dev.portkeeper.budget",
-                "dev.portkeeper.kernel");
+                "dev.portkeeper.kernel", "dev.portkeeper.metrics", "dev.portkeeper.resilience");
         assertThat(exported).as("the engine is not exported").doesNotContain("dev.portkeeper.internal");
 
         Set<String> api = new TreeSet<>();
