@@ -10,6 +10,8 @@ import dev.portkeeper.budget.BudgetAlertListener;
 import dev.portkeeper.budget.PortBudgetMonitor;
 import dev.portkeeper.httpclient5.PortkeeperConnectionManager;
 import dev.portkeeper.kernel.Procfs;
+import dev.portkeeper.resilience.EndpointCircuitBreakers;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.List;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.springframework.beans.factory.ObjectProvider;
@@ -112,6 +114,30 @@ public final class PortkeeperAutoConfiguration {
             LambdaSafe.callbacks(ClientHttpRequestFactoryBuilderCustomizer.class, customizers, result[0])
                     .invoke(customizer -> result[0] = customizer.customize(result[0]));
             return result[0];
+        }
+    }
+
+    /**
+     * A Resilience4j circuit breaker per endpoint around the pool's connects: the pool's
+     * {@link ConnectGuard}, unless the application has one.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({ CircuitBreakerConfig.class, EndpointCircuitBreakers.class })
+    @ConditionalOnBooleanProperty(name = "portkeeper.circuit-breaker.enabled", matchIfMissing = true)
+    static final class CircuitBreakerConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(ConnectGuard.class)
+        EndpointCircuitBreakers portkeeperCircuitBreakers(PortkeeperProperties properties) {
+            PortkeeperProperties.CircuitBreaker p = properties.getCircuitBreaker();
+            // From the library's defaults, which keep port exhaustion from counting against an endpoint.
+            return EndpointCircuitBreakers.of(CircuitBreakerConfig.from(EndpointCircuitBreakers.DEFAULT_CONFIG)
+                    .failureRateThreshold(p.getFailureRateThreshold())
+                    .slidingWindowSize(p.getSlidingWindowSize())
+                    .minimumNumberOfCalls(p.getMinimumNumberOfCalls())
+                    .waitDurationInOpenState(p.getWaitDurationInOpenState())
+                    .permittedNumberOfCallsInHalfOpenState(p.getPermittedNumberOfCallsInHalfOpenState())
+                    .build());
         }
     }
 

@@ -84,6 +84,13 @@ class ExampleApplicationTest {
         assertThat(JsonPath.<String>read(health, "$.status")).isEqualTo("UP");
         assertThat(JsonPath.<Integer>read(health, "$.details.pools.upstreams.total")).isEqualTo(1);
         assertThat(JsonPath.<Object>read(health, "$.details.level")).isNotNull();
+
+        java.util.List<String> meters = JsonPath.read(call("/actuator/metrics"), "$.names");
+        assertThat(meters).contains("portkeeper.connections", "portkeeper.connections.opened",
+                "portkeeper.ports.kernel.view", "portkeeper.close.wait");
+        assertThat(call("/actuator/prometheus"))
+                .contains("portkeeper_connections_opened_connections_total{endpoint=\"127.0.0.1:" + upstream.port()
+                        + "\",pool=\"upstreams\"} 1.0");
     }
 
     private String call(String path) throws IOException, InterruptedException {

@@ -136,6 +136,21 @@ class PortkeeperWebApplicationTest {
         }
     }
 
+    @Test
+    void actuatorListsThePortkeeperMetersAndPrometheusExposesThem() throws Exception {
+        restClientBuilder.baseUrl(upstream()).build().get().uri("/items").retrieve().body(String.class);
+        List<String> names = JsonPath.read(actuator("/actuator/metrics"), "$.names");
+        assertThat(names).contains("portkeeper.connections", "portkeeper.connections.opened",
+                "portkeeper.connections.acquire", "portkeeper.connections.max", "portkeeper.ports.kernel.view",
+                "portkeeper.fds.open", "resilience4j.circuitbreaker.state");
+        String opened = actuator("/actuator/metrics/portkeeper.connections.opened?tag=pool:web");
+        assertThat(JsonPath.<Double>read(opened, "$.measurements[0].value")).isGreaterThanOrEqualTo(1.0);
+        String prometheus = actuator("/actuator/prometheus");
+        assertThat(prometheus).contains("portkeeper_connections_opened_connections_total{",
+                "portkeeper_connections_max_connections{pool=\"web\"} 64", "portkeeper_ports_kernel_view ",
+                "portkeeper_fds_open_files ", "resilience4j_circuitbreaker_state{");
+    }
+
     private String actuator(String path) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newHttpClient();
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
