@@ -1,0 +1,37 @@
+package dev.portkeeper.spring.web;
+
+import com.github.tomakehurst.wiremock.http.trafficlistener.WiremockNetworkTrafficListener;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** WireMock's side of the connections: how many it accepted and closed, and what it wrote. */
+final class ServerConnections implements WiremockNetworkTrafficListener {
+    final AtomicInteger opened = new AtomicInteger();
+    final AtomicInteger closed = new AtomicInteger();
+    private final StringBuffer outgoing = new StringBuffer();
+
+    @Override
+    public void opened(Socket socket) {
+        opened.incrementAndGet();
+    }
+
+    @Override
+    public void incoming(Socket socket, ByteBuffer bytes) {
+    }
+
+    @Override
+    public void outgoing(Socket socket, ByteBuffer bytes) {
+        outgoing.append(StandardCharsets.ISO_8859_1.decode(bytes.duplicate()));
+    }
+
+    @Override
+    public void closed(Socket socket) {
+        closed.incrementAndGet();
+    }
+
+    String outgoing() {
+        return outgoing.toString();
+    }
+}
