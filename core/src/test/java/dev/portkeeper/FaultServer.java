@@ -89,8 +89,8 @@ final class FaultServer implements AutoCloseable {
                 accepted.incrementAndGet();
                 open.add(s);
                 threads.execute(() -> serve(s));
-            } catch (IOException e) {
-                return;
+            } catch (IOException | java.util.concurrent.RejectedExecutionException e) {
+                return; // closed, or closing: close() closes what was accepted
             }
         }
     }

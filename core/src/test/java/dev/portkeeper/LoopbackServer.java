@@ -138,8 +138,8 @@ final class LoopbackServer implements AutoCloseable {
                 acceptCount.incrementAndGet();
                 accepted.add(s);
                 threads.execute(() -> serve(s));
-            } catch (IOException e) {
-                return;
+            } catch (IOException | java.util.concurrent.RejectedExecutionException e) {
+                return; // closed, or closing: close() closes what was accepted
             }
         }
     }

@@ -29,7 +29,15 @@ class ReadmeMetersTest {
     @Test
     void theReadmeListsEveryMeterAsTheCodeDefinesIt() throws Exception {
         Path readme = OpsFiles.ops().getParent().resolve("README.md");
-        List<String> inReadme = Files.readAllLines(readme).stream()
+        // The rows of the section "## Metrics (Micrometer)" only: other sections list properties by the same prefix.
+        List<String> lines = Files.readAllLines(readme);
+        int from = lines.indexOf("## Metrics (Micrometer)");
+        assertThat(from).as("README's metrics section").isNotNegative();
+        int to = from + 1;
+        while (to < lines.size() && !lines.get(to).startsWith("## ")) {
+            to++;
+        }
+        List<String> inReadme = lines.subList(from, to).stream()
                 .filter(l -> l.startsWith("| `portkeeper.")).toList();
         List<String> expected = Stream.of(PortkeeperMeter.values()).map(ReadmeMetersTest::row).toList();
         assertThat(inReadme).as("README's meter table; expected:%n%s", String.join("\n", expected))
