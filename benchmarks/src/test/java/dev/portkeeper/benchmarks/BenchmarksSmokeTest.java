@@ -24,8 +24,14 @@ class BenchmarksSmokeTest {
 
     @Test
     void everyBenchmarkRunsOnceAndTheReportIsDrawnFromItsJson(@TempDir Path dir) throws Exception {
+        // What HttpGet's forks set; here, in this JVM, before the JDK's server classes load.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        // A smoke run measures nothing: another JMH run on the machine (a developer's) must not fail the build.
+        System.setProperty("jmh.ignoreLock", "true");
         Options options = new OptionsBuilder()
-                .include("dev\\.portkeeper\\.benchmarks\\.(EchoRoundTrip|BorrowReturn|TcpTableParseBenchmark)\\..*")
+                .include("dev\\.portkeeper\\.benchmarks\\.(EchoRoundTrip|BorrowReturn|TcpTableParseBenchmark|HttpGet)\\..*")
+                // HttpGet against both servers: nginx where installed (auto), and the JDK's fallback.
+                .param("server", "auto", "jdk")
                 .forks(0)
                 .warmupIterations(0)
                 .measurementIterations(1)
@@ -36,9 +42,16 @@ class BenchmarksSmokeTest {
                 .result(dir.resolve("smoke.json").toString())
                 .build();
         Collection<RunResult> results = new Runner(options).run();
-        assertThat(results).extracting(r -> r.getParams().getBenchmark().replaceAll(".*\\.", ""))
-                .contains("rawSocket", "pooled", "commonsPoolNaive", "shortConnection", "shortConnectionLinger0",
-                        "borrowAndReturn", "commonsPoolFloor", "commonsPoolWithCheck", "connectAndClose");
+        assertThat(results).extracting(r -> r.getParams().getBenchmark().replaceAll(".*\\.(\\w+\\.\\w+)$", "$1"))
+                .contains("EchoRoundTrip.rawSocket", "EchoRoundTrip.pooled", "EchoRoundTrip.commonsPoolNaive",
+                        "EchoRoundTrip.shortConnection", "EchoRoundTrip.shortConnectionLinger0",
+                        "BorrowReturn.borrowAndReturn", "BorrowReturn.commonsPoolFloor",
+                        "BorrowReturn.commonsPoolWithCheck", "BorrowReturn.connectAndClose",
+                        "HttpGet.portkeeper", "HttpGet.httpClient5Pooling", "HttpGet.httpClient5PoolingLax",
+                        "HttpGet.okHttp", "HttpGet.jdkHttpClient", "HttpGet.httpUrlConnection",
+                        "HttpGet.shortConnection");
+        assertThat(results.stream().filter(r -> r.getParams().getBenchmark().contains(".HttpGet."))
+                .map(r -> r.getParams().getParam("server")).distinct()).containsExactlyInAnyOrder("auto", "jdk");
         assertThat(results).allSatisfy(r -> assertThat(r.getPrimaryResult().getScore()).isPositive());
 
         Files.writeString(dir.resolve("WHERE"), "smoke run, in this JVM");
@@ -47,7 +60,8 @@ class BenchmarksSmokeTest {
         BenchmarkReport.main(new String[] {dir.toString(), md.toString(), png.toString(), "test machine"});
         assertThat(Files.readString(md)).contains("Machine: test machine").contains("| 2 | ")
                 .contains("pooled / raw").contains("TIME_WAIT sockets created per 10,000 requests")
-                .contains("`borrowAndReturn`").contains("parse / read");
+                .contains("`borrowAndReturn`").contains("parse / read")
+                .contains("Portkeeper / HttpClient 5 pool").contains("Server: the JDK's `com.sun.net.httpserver`");
         assertThat(Files.size(png)).isPositive();
     }
 }

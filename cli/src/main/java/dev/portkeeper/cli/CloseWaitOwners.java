@@ -7,6 +7,8 @@ import dev.portkeeper.kernel.TcpSocket;
 import dev.portkeeper.kernel.TcpState;
 import dev.portkeeper.kernel.TcpTable;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,9 +157,21 @@ final class CloseWaitOwners {
         return true;
     }
 
+    /**
+     * The kernel's {@code comm} is at most 16 bytes; a tree given with {@code --procfs} may hold
+     * anything there (a FIFO, {@code /dev/zero}), and any process may name itself with control
+     * characters: only a regular file is read, 64 bytes at most, and what is not printable shows as ?.
+     */
     private static String command(Path processDir) {
-        try {
-            return Files.readString(processDir.resolve("comm")).trim();
+        Path comm = processDir.resolve("comm");
+        if (!Files.isRegularFile(comm)) {
+            return "?";
+        }
+        try (InputStream in = Files.newInputStream(comm)) {
+            String text = new String(in.readNBytes(64), StandardCharsets.UTF_8).trim();
+            StringBuilder shown = new StringBuilder(text.length());
+            text.codePoints().forEach(c -> shown.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+            return shown.toString();
         } catch (IOException | RuntimeException e) {
             return "?";
         }

@@ -43,7 +43,10 @@ final class DoctorText {
         BudgetLevel level = s.level();
         Verdict verdict = report.verdict();
         int exit = verdict.exitStatus();
-        if (s.kernelViewAvailable()) {
+        if (s.kernelViewDoubtful()) {
+            sb.append("Kernel view ").append(style.level(BudgetLevel.CRITICAL, "doubtful")).append(": ")
+                    .append(ReportJson.doubt(s)).append(" (exit status ").append(exit).append(": could not tell)\n");
+        } else if (s.kernelViewAvailable()) {
             sb.append("Verdict ").append(style.level(levelOf(verdict), verdict.name())).append(" (exit status ")
                     .append(exit).append("): port budget ").append(style.level(level, level.name()))
                     .append(", advice ").append(report.adviceVerdict().name()).append('\n');
@@ -86,8 +89,11 @@ final class DoctorText {
         TextTable t = new TextTable("  ").column("", LEFT).column("", LEFT);
         t.row("range", r.low() + "-" + r.high() + ": " + Texts.count(r.size()) + " ports"
                 + (read ? "" : " (assumed: Linux's default; " + SysctlValues.PORT_RANGE + " could not be read)"));
+        String reservedUnread = s.sysctls().map(k -> k.unavailable().get(SysctlValues.RESERVED_PORTS)).orElse(null);
         t.row("reserved", Texts.count(r.reservedInRange()) + " in the range"
-                + (r.reservedPorts().isEmpty() ? "" : " (" + SysctlValues.RESERVED_PORTS + " " + r.reservedPorts() + ")"));
+                + (r.reservedPorts().isEmpty() ? "" : " (" + SysctlValues.RESERVED_PORTS + " " + r.reservedPorts() + ")")
+                + (reservedUnread == null || !read ? "" : " (" + SysctlValues.RESERVED_PORTS + " "
+                        + unavailable(reservedUnread) + ": the capacity may be overstated)"));
         t.row("held by listeners", Texts.count(s.listenersInRange()) + " in the range");
         t.row("per destination", Texts.count(s.capacity())
                 + " ports: connections (TIME_WAIT included) from one address to one remote address and port");
@@ -127,6 +133,9 @@ final class DoctorText {
     private static String unavailable(String reason) {
         if (reason == null) {
             return "not read";
+        }
+        if (reason.startsWith("invalid '")) {
+            return reason; // the value, which the reader already cut to a printable length
         }
         int colon = reason.lastIndexOf(": ");
         return "unavailable: " + (colon < 0 ? reason : reason.substring(colon + 2));

@@ -34,8 +34,8 @@ final class ExitStatus {
                 + " of severity WARN (doctor, watch); some requests failed (demo)");
         m.put(" " + CRITICAL, "CRITICAL: a port budget at 85 %%, forecast to run out within 60 s or exhausted, or a"
                 + " CRITICAL finding (doctor, watch)");
-        m.put(" " + UNKNOWN, "UNKNOWN: the kernel's socket tables cannot be read, the command failed, or demo --netns"
-                + " could not make a network namespace");
+        m.put(" " + UNKNOWN, "UNKNOWN: the kernel's socket tables cannot be read or are doubtful (over 1 %% of their"
+                + " lines malformed), the command failed, or demo --netns could not make a network namespace");
         m.put(Integer.toString(USAGE), "usage error: an unknown option or subcommand, a bad value, no subcommand");
         m.put(Integer.toString(INTERRUPTED), "watch stopped by Ctrl-C");
         return m;

@@ -66,7 +66,15 @@ final class ReportJson {
     }
 
     static String kernelView(BudgetSnapshot s) {
-        return s.kernelUnavailableReason().map(r -> "unavailable: " + r).orElse("available");
+        return s.kernelUnavailableReason().map(r -> "unavailable: " + r).orElse(s.kernelViewDoubtful()
+                ? "doubtful: " + doubt(s) : "available");
+    }
+
+    /** Why a table that was read is not trusted, e.g. {@code 412 of 412 lines of net/tcp and net/tcp6 malformed}. */
+    static String doubt(BudgetSnapshot s) {
+        long sockets = s.totals().values().stream().mapToLong(Integer::longValue).sum();
+        return s.skippedLines() + " of " + (sockets + s.skippedLines())
+                + " lines of net/tcp and net/tcp6 malformed, sockets may be missing";
     }
 
     private static void fields(ObjectNode out, HostReport report) {
@@ -78,6 +86,7 @@ final class ReportJson {
         out.put("level", s.level().name());
         out.put("adviceLevel", report.adviceVerdict().name());
         out.put("kernelView", kernelView(s));
+        out.put("skippedLines", s.skippedLines());
         EphemeralRange r = s.range();
         ObjectNode range = out.putObject("ephemeralRange");
         range.put("low", r.low());

@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * The overall verdict of doctor and watch: the worst of the port budget's level (every destination,
  * TIME_WAIT buckets, file descriptors) and the advisor's findings (INFO counts as OK), or UNKNOWN
- * when the kernel's socket tables cannot be read. It is also the exit status.
+ * when the kernel's socket tables cannot be read or are doubtful (more than 1 % of their lines
+ * malformed: sockets may be missing from every count). It is also the exit status.
  */
 enum Verdict {
     OK(ExitStatus.OK),
@@ -28,7 +29,7 @@ enum Verdict {
     }
 
     static Verdict of(BudgetSnapshot snapshot, List<Finding> findings) {
-        if (!snapshot.kernelViewAvailable()) {
+        if (!snapshot.kernelViewAvailable() || snapshot.kernelViewDoubtful()) {
             return UNKNOWN;
         }
         Verdict worst = of(snapshot.level());

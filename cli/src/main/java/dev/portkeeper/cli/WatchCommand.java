@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
 final class WatchCommand implements Callable<Integer> {
     private static final Duration MIN_INTERVAL = Duration.ofMillis(100);
     private static final Duration MAX_INTERVAL = Duration.ofHours(1);
+    private static final Duration MAX_DURATION = Duration.ofDays(365);
     private static final int ALERTS_ON_SCREEN = 10;
     private static final String CLEAR_SCREEN = "\u001b[H\u001b[2J";
 
@@ -81,8 +82,11 @@ final class WatchCommand implements Callable<Integer> {
                     + intervalOption);
         }
         Duration duration = durationOption == null ? null : durationOption.value();
-        if (duration != null && (duration.isNegative() || duration.isZero())) {
-            throw new ParameterException(spec.commandLine(), "--duration must be greater than 0: " + durationOption);
+        // At most a year: the count of samples is computed in nanoseconds, which a few centuries overflow.
+        if (duration != null
+                && (duration.compareTo(Duration.ofMillis(1)) < 0 || duration.compareTo(MAX_DURATION) > 0)) {
+            throw new ParameterException(spec.commandLine(), "--duration must be between 1ms and 8760h (a year): "
+                    + durationOption);
         }
         if (top < 0) {
             throw new ParameterException(spec.commandLine(), "--top must be 0 (all) or more: " + top);

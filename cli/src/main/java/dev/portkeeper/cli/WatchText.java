@@ -41,7 +41,10 @@ final class WatchText {
         sb.append(style.bold("Portkeeper watch")).append(": ").append(report.source()).append(", ")
                 .append(CLOCK.format(s.time())).append(", every ").append(Texts.duration(interval)).append(terminal ? " (Ctrl-C to stop)" : "")
                 .append('\n');
-        if (s.kernelViewAvailable()) {
+        if (s.kernelViewDoubtful()) {
+            sb.append("Kernel view ").append(style.level(BudgetLevel.CRITICAL, "doubtful")).append(": ")
+                    .append(ReportJson.doubt(s));
+        } else if (s.kernelViewAvailable()) {
             Verdict verdict = report.verdict();
             sb.append("Verdict ").append(style.level(DoctorText.levelOf(verdict), verdict.name()))
                     .append(" (budget ").append(s.level().name()).append(", advice ")

@@ -58,7 +58,8 @@ class DoctorCaptureIT {
         Map<String, Object> doc = JsonTree.object(run.stdout());
 
         assertThat(doc.keySet()).containsExactly("time", "source", "verdict", "exitStatus", "level", "adviceLevel",
-                "kernelView", "ephemeralRange", "sysctls", "destinations", "totals", "host", "closeWait", "advice");
+                "kernelView", "skippedLines", "ephemeralRange", "sysctls", "destinations", "totals", "host", "closeWait",
+                "advice");
         assertThat(doc).containsEntry("verdict", "WARN").containsEntry("exitStatus", BigDecimal.ONE)
                 .containsEntry("level", "OK").containsEntry("adviceLevel", "WARN");
         assertThat((String) doc.get("source")).startsWith("procfs tree ");

@@ -118,6 +118,8 @@ public final class BudgetSettings {
 
     /** Builds {@link BudgetSettings}. Not thread-safe. */
     public static final class Builder {
+        private static final Duration MAX_HORIZON = Duration.ofHours(24);
+        private static final Duration MAX_INTERVAL = Duration.ofHours(1);
         private double warnRatio = 0.6;
         private double criticalRatio = 0.85;
         private Duration warnHorizon = Duration.ofMinutes(5);
@@ -160,20 +162,20 @@ public final class BudgetSettings {
         }
 
         /**
-         * @param value greater than 0; default 5 min
+         * @param value at least 1 ms and at most 24 h; default 5 min
          * @return this
          */
         public Builder warnHorizon(Duration value) {
-            warnHorizon = positive("warnHorizon", value);
+            warnHorizon = between("warnHorizon", value, Duration.ofMillis(1), MAX_HORIZON, "1 ms", "24 h");
             return this;
         }
 
         /**
-         * @param value greater than 0; default 60 s
+         * @param value at least 1 ms and at most 24 h; default 60 s
          * @return this
          */
         public Builder criticalHorizon(Duration value) {
-            criticalHorizon = positive("criticalHorizon", value);
+            criticalHorizon = between("criticalHorizon", value, Duration.ofMillis(1), MAX_HORIZON, "1 ms", "24 h");
             return this;
         }
 
@@ -194,33 +196,26 @@ public final class BudgetSettings {
          * @return this
          */
         public Builder trendWindow(Duration value) {
-            positive("trendWindow", value);
-            if (value.compareTo(Duration.ofSeconds(1)) < 0 || value.compareTo(Duration.ofSeconds(60)) > 0) {
-                throw new IllegalArgumentException("trendWindow must be between 1 s and 60 s: " + value);
-            }
-            trendWindow = value;
+            trendWindow = between("trendWindow", value, Duration.ofSeconds(1), Duration.ofSeconds(60), "1 s", "60 s");
             return this;
         }
 
         /**
-         * @param value at least 10 ms; default 1 s
+         * @param value at least 10 ms and at most 1 h; default 1 s
          * @return this
          */
         public Builder sampleInterval(Duration value) {
-            positive("sampleInterval", value);
-            if (value.compareTo(Duration.ofMillis(10)) < 0) {
-                throw new IllegalArgumentException("sampleInterval must be at least 10 ms: " + value);
-            }
-            sampleInterval = value;
+            sampleInterval = between("sampleInterval", value, Duration.ofMillis(10), MAX_INTERVAL, "10 ms", "1 h");
             return this;
         }
 
         /**
-         * @param value greater than 0; default 10 s
+         * @param value at least 10 ms and at most 1 h; default 10 s
          * @return this
          */
         public Builder idleTableInterval(Duration value) {
-            idleTableInterval = positive("idleTableInterval", value);
+            idleTableInterval = between("idleTableInterval", value, Duration.ofMillis(10), MAX_INTERVAL, "10 ms",
+                    "1 h");
             return this;
         }
 
@@ -248,10 +243,16 @@ public final class BudgetSettings {
             return value;
         }
 
-        private static Duration positive(String name, Duration value) {
+        /**
+         * Durations are bounded so that every use ({@code toMillis}, {@code toNanos}, a scheduler's
+         * period) is exact: {@code Long.MAX_VALUE} seconds would overflow them at build or later.
+         */
+        private static Duration between(String name, Duration value, Duration min, Duration max, String minText,
+                String maxText) {
             Objects.requireNonNull(value, name);
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be greater than 0: " + value);
+            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+                throw new IllegalArgumentException(name + " must be between " + minText + " and " + maxText + ": "
+                        + value);
             }
             return value;
         }

@@ -3,6 +3,7 @@ package dev.portkeeper.budget;
 import dev.portkeeper.kernel.EphemeralRange;
 import dev.portkeeper.kernel.KernelSysctls;
 import dev.portkeeper.kernel.TcpState;
+import dev.portkeeper.kernel.TcpTable;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -22,10 +23,30 @@ import java.util.Optional;
  * @param destinations the destinations, most pressed first (level, then share used)
  * @param host the host-wide limits
  * @param sysctls the sysctls read for this sample, if they could be read
+ * @param skippedLines lines of the socket tables the parser skipped as malformed (see
+ *     {@link dev.portkeeper.kernel.TcpTable#skippedLines()}); 0 without the kernel view
  */
 public record BudgetSnapshot(Instant time, Optional<String> kernelUnavailableReason, EphemeralRange range,
         int listenersInRange, Map<TcpState, Integer> totals, List<DestinationBudget> destinations, HostBudget host,
-        Optional<KernelSysctls> sysctls) {
+        Optional<KernelSysctls> sysctls, int skippedLines) {
+    /**
+     * A snapshot whose tables had no skipped line.
+     *
+     * @param time see the record's description
+     * @param kernelUnavailableReason see the record's description
+     * @param range see the record's description
+     * @param listenersInRange see the record's description
+     * @param totals see the record's description
+     * @param destinations see the record's description
+     * @param host see the record's description
+     * @param sysctls see the record's description
+     */
+    public BudgetSnapshot(Instant time, Optional<String> kernelUnavailableReason, EphemeralRange range,
+            int listenersInRange, Map<TcpState, Integer> totals, List<DestinationBudget> destinations,
+            HostBudget host, Optional<KernelSysctls> sysctls) {
+        this(time, kernelUnavailableReason, range, listenersInRange, totals, destinations, host, sysctls, 0);
+    }
+
     /**
      * Copies the collections.
      *
@@ -37,6 +58,7 @@ public record BudgetSnapshot(Instant time, Optional<String> kernelUnavailableRea
      * @param destinations see the record's description
      * @param host see the record's description
      * @param sysctls see the record's description
+     * @param skippedLines see the record's description
      */
     public BudgetSnapshot {
         EnumMap<TcpState, Integer> copy = new EnumMap<>(TcpState.class);
@@ -48,6 +70,21 @@ public record BudgetSnapshot(Instant time, Optional<String> kernelUnavailableRea
     /** @return whether the kernel's socket tables were read; if not, the numbers come from the pool's ledger */
     public boolean kernelViewAvailable() {
         return kernelUnavailableReason.isEmpty();
+    }
+
+    /**
+     * Tells whether the socket tables were read but so many of their lines were skipped as
+     * malformed (more than 1 %, see {@link dev.portkeeper.kernel.TcpTable#isDoubtful()}) that
+     * sockets may be missing from every count: a caller should not call such a snapshot OK.
+     *
+     * @return whether the kernel view is available but doubtful
+     */
+    public boolean kernelViewDoubtful() {
+        long sockets = 0;
+        for (int n : totals.values()) {
+            sockets += n;
+        }
+        return kernelViewAvailable() && TcpTable.isDoubtful(skippedLines, sockets);
     }
 
     /** @return ports a destination can use: the range, less reserved ports and listeners in it */
@@ -63,9 +100,18 @@ public record BudgetSnapshot(Instant time, Optional<String> kernelUnavailableRea
         return destinations.stream().filter(d -> d.destination().equals(destination)).findFirst();
     }
 
-    /** @return the worst level of all destinations and host budgets */
+    /**
+     * Returns the worst level of all destinations and host budgets; EXHAUSTED when the capacity
+     * is 0 (every port of the range reserved or listened on: {@code connect()} has no port to
+     * pick for any destination).
+     *
+     * @return the level
+     */
     public BudgetLevel level() {
         BudgetLevel worst = host.timeWaitLevel().max(host.fdLevel());
+        if (capacity() == 0) {
+            worst = BudgetLevel.EXHAUSTED;
+        }
         for (DestinationBudget d : destinations) {
             worst = worst.max(d.level());
         }
@@ -76,6 +122,7 @@ public record BudgetSnapshot(Instant time, Optional<String> kernelUnavailableRea
     public String toString() {
         return "BudgetSnapshot{" + time + ", " + level() + ", kernel view "
                 + kernelUnavailableReason.map(r -> "unavailable: " + r).orElse("available")
+                + (skippedLines > 0 ? " (" + skippedLines + " lines skipped)" : "")
                 + ", range " + range + ", capacity " + capacity() + ", destinations " + destinations + ", host " + host
                 + '}';
     }

@@ -25,6 +25,8 @@ final class KernelAggregate {
     final Map<Destination, Integer> heldHere = new HashMap<>();
     final boolean ownershipKnown;
     int listenersInRange;
+    /** Lines of the tables skipped as malformed. */
+    int skippedLines;
 
     private KernelAggregate(boolean ownershipKnown) {
         this.ownershipKnown = ownershipKnown;
@@ -37,6 +39,7 @@ final class KernelAggregate {
      */
     static KernelAggregate of(TcpTable table, EphemeralRange range, ProcessFds fds) {
         KernelAggregate a = new KernelAggregate(fds != null);
+        a.skippedLines = table.skippedLines();
         // Every listener's port marks server sides; only those the range would hand out reduce the capacity.
         ListeningPorts listenerPorts = ListeningPorts.of(table);
         a.listenersInRange = listenerPorts.ephemeralCount(range);

@@ -243,7 +243,7 @@ public final class PortBudgetMonitor implements PortBudget, AutoCloseable {
         BudgetSnapshot snapshot = new BudgetSnapshot(Instant.now(), Optional.ofNullable(k.unavailableReason()),
                 k.range(), k.aggregate() == null ? 0 : k.aggregate().listenersInRange,
                 k.aggregate() == null ? Map.of() : k.aggregate().totals, destinations, host,
-                Optional.ofNullable(k.sysctls()));
+                Optional.ofNullable(k.sysctls()), k.aggregate() == null ? 0 : k.aggregate().skippedLines);
         latest = snapshot;
         alerts.publish(pending, snapshot.time());
         return snapshot;

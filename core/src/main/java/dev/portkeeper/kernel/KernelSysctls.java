@@ -15,8 +15,8 @@ import java.util.OptionalLong;
  * {@code /proc/sys} of this network namespace. Nothing here changes them.
  *
  * <p>Each value is read on its own: one that is absent (an older kernel has no
- * {@code tcp_tw_reuse_delay}), unreadable or unparseable is empty, and
- * {@link #unavailable()} says why.
+ * {@code tcp_tw_reuse_delay}), unreadable, malformed or outside the values the kernel accepts is
+ * empty, and {@link #unavailable()} says why; it takes no other value with it.
  *
  * <p>Immutable and thread-safe.
  */
@@ -50,7 +50,27 @@ public final class KernelSysctls {
     }
 
     /**
-     * Parses raw file contents.
+     * The values the kernel accepts for each numeric sysctl, as {min, max}: its
+     * {@code proc_dou8vec_minmax} ones are 0-2 or 0-255, the {@code proc_dointvec} ones fit a
+     * non-negative int. A number outside is not something this kernel prints, so it is invalid
+     * rather than wrapped ({@code 4294967297} is not a {@code tcp_tw_reuse} of 1).
+     */
+    private static final Map<String, long[]> RANGES = Map.of(
+            TCP_TW_REUSE, new long[] {0, 2},
+            TCP_TW_REUSE_DELAY, new long[] {0, Integer.MAX_VALUE},
+            TCP_TIMESTAMPS, new long[] {0, 2},
+            TCP_MAX_TW_BUCKETS, new long[] {0, Integer.MAX_VALUE},
+            TCP_FIN_TIMEOUT, new long[] {0, Integer.MAX_VALUE},
+            TCP_KEEPALIVE_TIME, new long[] {0, Integer.MAX_VALUE},
+            TCP_KEEPALIVE_INTVL, new long[] {0, Integer.MAX_VALUE},
+            TCP_KEEPALIVE_PROBES, new long[] {0, 255},
+            SOMAXCONN, new long[] {0, Integer.MAX_VALUE});
+
+    /**
+     * Parses raw file contents. Each value stands or falls on its own: a malformed or
+     * out-of-range one is listed in {@link #unavailable()} as {@code "invalid '...': why"} and
+     * takes nothing else with it (a malformed {@code ip_local_reserved_ports} leaves the range
+     * without reserved ports).
      *
      * @param raw sysctl name to file content, for the files that could be read
      * @param unreadable sysctl name to why it could not be read
@@ -60,28 +80,60 @@ public final class KernelSysctls {
         EphemeralRange range = null;
         String portRange = raw.get(IP_LOCAL_PORT_RANGE);
         if (portRange != null) {
-            // Without the reserved list the range is still right, only its capacity may be overstated.
-            String reservedPorts = raw.getOrDefault(IP_LOCAL_RESERVED_PORTS, "");
             try {
-                range = EphemeralRange.parse(portRange, reservedPorts);
+                range = EphemeralRange.parse(portRange, "");
             } catch (IllegalArgumentException e) {
-                unavailable.put(IP_LOCAL_PORT_RANGE, "unparseable '" + portRange.trim() + "' / '"
-                        + reservedPorts.trim() + "': " + e.getMessage());
+                unavailable.put(IP_LOCAL_PORT_RANGE, invalid(portRange, e.getMessage()));
+            }
+        }
+        String reservedPorts = raw.get(IP_LOCAL_RESERVED_PORTS);
+        if (reservedPorts != null) {
+            try {
+                EphemeralRange withReserved = EphemeralRange.of(range == null ? 1 : range.low(),
+                        range == null ? 1 : range.high(), reservedPorts);
+                // Without the reserved list the range is still right, only its capacity may be overstated.
+                range = range == null ? null : withReserved;
+            } catch (IllegalArgumentException e) {
+                unavailable.put(IP_LOCAL_RESERVED_PORTS, invalid(reservedPorts, e.getMessage()));
             }
         }
         Map<String, Long> numbers = new HashMap<>();
         for (String name : NAMES) {
             String value = raw.get(name);
-            if (value == null || name.equals(IP_LOCAL_PORT_RANGE) || name.equals(IP_LOCAL_RESERVED_PORTS)) {
+            long[] allowed = RANGES.get(name);
+            if (value == null || allowed == null) {
                 continue;
             }
+            String text = value.trim();
+            long number;
             try {
-                numbers.put(name, Long.parseLong(value.trim()));
+                number = Long.parseLong(text);
             } catch (NumberFormatException e) {
-                unavailable.put(name, "unparseable '" + value.trim() + "'");
+                unavailable.put(name, invalid(text, text.matches("-?[0-9]+") ? "out of range " + allowed[0] + "-"
+                        + allowed[1] : "not a number"));
+                continue;
+            }
+            if (number < allowed[0] || number > allowed[1]) {
+                unavailable.put(name, invalid(text, "out of range " + allowed[0] + "-" + allowed[1]));
+            } else {
+                numbers.put(name, number);
             }
         }
         return new KernelSysctls(range, Map.copyOf(numbers), Collections.unmodifiableMap(unavailable));
+    }
+
+    /** E.g. {@code invalid '4294967297': out of range 0-2}; long or unprintable text is cut, since the file may hold anything. */
+    private static String invalid(String value, String why) {
+        return "invalid '" + printable(value.trim()) + "': " + printable(why);
+    }
+
+    private static String printable(String text) {
+        StringBuilder shown = new StringBuilder(Math.min(text.length(), 64));
+        for (int i = 0; i < text.length() && i < 60; i++) {
+            char c = text.charAt(i);
+            shown.append(c >= 0x20 && c < 0x7F ? c : '?');
+        }
+        return text.length() > 60 ? shown.append("...").toString() : shown.toString();
     }
 
     /**
@@ -185,9 +237,10 @@ public final class KernelSysctls {
 
     /**
      * Returns the sysctls that could not be read or parsed, with the reason, e.g.
-     * {@code net.ipv4.tcp_tw_reuse_delay -> "/proc/sys/net/ipv4/tcp_tw_reuse_delay: no such file"}.
-     * A missing {@code ip_local_reserved_ports} leaves {@link #ephemeralRange()} without
-     * reserved ports.
+     * {@code net.ipv4.tcp_tw_reuse_delay -> "/proc/sys/net/ipv4/tcp_tw_reuse_delay: no such file"}
+     * or {@code net.ipv4.tcp_tw_reuse -> "invalid '4294967297': out of range 0-2"}.
+     * A missing or invalid {@code ip_local_reserved_ports} leaves {@link #ephemeralRange()}
+     * without reserved ports.
      *
      * @return an unmodifiable map keyed by sysctl name, empty when all were read
      */

@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every read returns a {@link KernelRead}: the value, or why it is unavailable (not Linux,
  * a file missing or unreadable). Nothing throws and nothing is cached; each call reads anew.
+ * Since a tree may hold anything, only regular files are read (a FIFO, a device or a directory
+ * in a file's place is unavailable, "not a regular file"), and each read has a size limit:
+ * 64 MiB for {@code net/tcp} and {@code net/tcp6}, 256 KiB for {@code ip_local_reserved_ports},
+ * 64 KiB for every other file; a larger file is unavailable rather than read.
  * The sources differ in cost: {@link #sockStat()} is a few counters (read it often), while
  * {@link #tcpTable()} walks every socket (about 3 MB for 20,000 sockets; read it when the
  * counters say it is worth it).
@@ -144,13 +148,13 @@ public final class Procfs {
         Path tcp6 = root.resolve("net/tcp6");
         ProcFiles.Content v4;
         try {
-            v4 = ProcFiles.readBytes(tcp, tcpSizeHint);
+            v4 = ProcFiles.readBytes(tcp, tcpSizeHint, ProcFiles.TABLE_LIMIT);
         } catch (IOException e) {
             return unavailable("tcp table", ProcFiles.reason(tcp, e));
         }
         ProcFiles.Content v6 = null;
         try {
-            v6 = ProcFiles.readBytes(tcp6, tcp6SizeHint);
+            v6 = ProcFiles.readBytes(tcp6, tcp6SizeHint, ProcFiles.TABLE_LIMIT);
         } catch (NoSuchFileException e) {
             LOG.debug("{}: no such file, so no IPv6 sockets (IPv6 disabled)", tcp6);
         } catch (IOException e) {
@@ -165,7 +169,7 @@ public final class Procfs {
             skipped += TcpTableParser.parse(v6.buf(), v6.length(), true, hostOrder, sockets);
         }
         if (skipped > 0) {
-            LOG.debug("{} and {}: skipped {} malformed lines", tcp, tcp6, skipped);
+            LOG.debug("{} and {}: skipped {} malformed lines of {}", tcp, tcp6, skipped, skipped + sockets.size());
         }
         return KernelRead.of(new TcpTable(sockets, skipped));
     }
@@ -240,7 +244,8 @@ public final class Procfs {
         for (String name : KernelSysctls.NAMES) {
             Path file = sys.resolve(name.replace('.', '/'));
             try {
-                raw.put(name, ProcFiles.readString(file));
+                raw.put(name, ProcFiles.readString(file, name.equals(KernelSysctls.IP_LOCAL_RESERVED_PORTS)
+                        ? ProcFiles.RESERVED_PORTS_LIMIT : ProcFiles.SMALL_LIMIT));
             } catch (IOException e) {
                 unreadable.put(name, ProcFiles.reason(file, e));
             }

@@ -17,7 +17,9 @@ import java.util.stream.Stream;
  *
  * <p>Lines the parser could not read (truncated, malformed, or with a state code this
  * library does not know) are skipped and counted in {@link #skippedLines()}; reading never
- * fails because of one bad line. The header line and blank lines are not counted.
+ * fails because of one bad line. The header line and blank lines are not counted. A table with
+ * more than 1 % of its lines skipped {@link #isDoubtful() is doubtful}: the kernel writes whole
+ * lines, so that much is not a torn read but a file that is not (or no longer) a socket table.
  *
  * <p>Address queries match IPv4 addresses whether the kernel printed them plain or
  * v4-mapped, and compare numbers rather than {@link java.net.InetAddress} objects. Each
@@ -75,6 +77,29 @@ public final class TcpTable {
      */
     public int skippedLines() {
         return skippedLines;
+    }
+
+    /**
+     * Tells whether so many lines were skipped that the table cannot be trusted to hold every
+     * socket: more than 1 % of its lines, so any skipped line in a table of fewer than 100 lines.
+     * The kernel writes whole lines, so a live table skips none but those of a state code newer
+     * than this library; a doubtful table is a damaged capture or not a socket table at all.
+     *
+     * @return whether {@link #isDoubtful(int, int)} holds for this table
+     */
+    public boolean isDoubtful() {
+        return isDoubtful(skippedLines, sockets.size());
+    }
+
+    /**
+     * The rule of {@link #isDoubtful()}, for a count kept elsewhere (a snapshot's).
+     *
+     * @param skippedLines lines skipped
+     * @param sockets lines read as sockets
+     * @return whether more than 1 % of the {@code skippedLines + sockets} lines were skipped
+     */
+    public static boolean isDoubtful(long skippedLines, long sockets) {
+        return skippedLines > 0 && skippedLines * 100 > skippedLines + sockets;
     }
 
     /**

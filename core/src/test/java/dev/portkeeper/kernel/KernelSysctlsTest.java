@@ -80,7 +80,7 @@ class KernelSysctlsTest {
         assertThat(sysctls.tcpTwReuse()).isEmpty();
         assertThat(sysctls.ephemeralRange()).isEmpty();
         assertThat(sysctls.unavailable())
-                .containsEntry("net.ipv4.tcp_tw_reuse", "unparseable 'yes'")
+                .containsEntry("net.ipv4.tcp_tw_reuse", "invalid 'yes': not a number")
                 .hasEntrySatisfying("net.ipv4.ip_local_port_range",
                         reason -> assertThat(reason).contains("'60999'").contains("expected two ports"));
         assertThat(sysctls.somaxconn()).hasValue(4096);

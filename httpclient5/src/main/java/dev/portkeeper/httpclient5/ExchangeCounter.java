@@ -19,6 +19,7 @@ import org.apache.hc.core5.http.impl.io.SocketHolder;
 final class ExchangeCounter extends SocketHolder {
     private long read;
     private long written;
+    private boolean writeFailed;
 
     ExchangeCounter(Socket socket) {
         super(socket);
@@ -31,6 +32,12 @@ final class ExchangeCounter extends SocketHolder {
     void reset() {
         read = 0;
         written = 0;
+        writeFailed = false;
+    }
+
+    /** @return whether a write of this exchange failed: the request was not all sent (a write timeout, a reset) */
+    boolean writeFailed() {
+        return writeFailed;
     }
 
     /** @return bytes of the response read from the socket in this exchange */
@@ -72,14 +79,34 @@ final class ExchangeCounter extends SocketHolder {
             @Override
             public void write(int b) throws IOException {
                 written++;
-                out.write(b);
+                try {
+                    out.write(b);
+                } catch (IOException e) {
+                    writeFailed = true;
+                    throw e;
+                }
             }
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 // Counted first: the bytes of a write that fails may still have left.
                 written += len;
-                out.write(b, off, len);
+                try {
+                    out.write(b, off, len);
+                } catch (IOException e) {
+                    writeFailed = true;
+                    throw e;
+                }
+            }
+
+            @Override
+            public void flush() throws IOException {
+                try {
+                    out.flush();
+                } catch (IOException e) {
+                    writeFailed = true;
+                    throw e;
+                }
             }
         };
     }

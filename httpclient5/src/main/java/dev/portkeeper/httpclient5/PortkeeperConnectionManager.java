@@ -134,8 +134,24 @@ public final class PortkeeperConnectionManager implements HttpClientConnectionMa
      * @param route the route
      * @return the pool's key for the route's target: host name and port (the scheme's default if none)
      */
+    /** Endpoint.of validates the host's syntax: once per target, not once per request. Bounded: cleared past 4,096. */
+    private static final java.util.Map<HttpHost, Endpoint> ENDPOINTS = new java.util.concurrent.ConcurrentHashMap<>();
+
     static Endpoint endpointOf(HttpRoute route) {
         HttpHost target = route.getTargetHost();
+        Endpoint known = ENDPOINTS.get(target);
+        if (known != null) {
+            return known;
+        }
+        Endpoint endpoint = newEndpoint(target);
+        if (ENDPOINTS.size() >= 4_096) {
+            ENDPOINTS.clear();
+        }
+        ENDPOINTS.put(target, endpoint);
+        return endpoint;
+    }
+
+    private static Endpoint newEndpoint(HttpHost target) {
         int port = target.getPort();
         if (port < 0) {
             try {

@@ -158,7 +158,9 @@ final class PortkeeperEndpoint extends ConnectionEndpoint {
             return e; // the response had begun: what failed is HttpCore's to say
         }
         String uri = request.getRequestUri();
-        if (e instanceof SocketTimeoutException && b.counter.written() > 0) {
+        // A timeout while the request was still being written (the socket policy's write timeout, a
+        // peer that does not read) is not a response timeout: the cause says which it was.
+        if (e instanceof SocketTimeoutException && b.counter.written() > 0 && !b.counter.writeFailed()) {
             Duration timeout;
             try {
                 timeout = l.readTimeout();
