@@ -1210,12 +1210,12 @@ public class PortkeeperProperties implements Validator {
 
         /**
          * How often the cheap counters (/proc/net/sockstat) are read, and the full socket tables
-         * when under pressure (at least 10 ms).
+         * when under pressure (10 ms to 1 h).
          */
         private Duration sampleInterval = Duration.ofSeconds(1);
 
         /**
-         * How often the full socket tables are read when the counters show little use.
+         * How often the full socket tables are read when the counters show little use (10 ms to 1 h).
          */
         private Duration idleTableInterval = Duration.ofSeconds(10);
 
@@ -1236,13 +1236,13 @@ public class PortkeeperProperties implements Validator {
         private double criticalRatio = 0.85;
 
         /**
-         * A budget is WARN when its exhaustion is forecast within this (longer than
-         * critical-horizon).
+         * A budget is WARN when its exhaustion is forecast within this (1 ms to 24 h, longer
+         * than critical-horizon).
          */
         private Duration warnHorizon = Duration.ofMinutes(5);
 
         /**
-         * A budget is CRITICAL when its exhaustion is forecast within this.
+         * A budget is CRITICAL when its exhaustion is forecast within this (1 ms to 24 h).
          */
         private Duration criticalHorizon = Duration.ofSeconds(60);
 
@@ -1273,7 +1273,7 @@ public class PortkeeperProperties implements Validator {
         /**
          * Returns {@code sampleInterval}.
          *
-         * @return how often the cheap counters (/proc/net/sockstat) are read, and the full socket tables when under pressure (at least 10 ms)
+         * @return how often the cheap counters (/proc/net/sockstat) are read, and the full socket tables when under pressure (10 ms to 1 h)
          */
         public Duration getSampleInterval() {
             return this.sampleInterval;
@@ -1282,7 +1282,7 @@ public class PortkeeperProperties implements Validator {
         /**
          * Sets {@code sampleInterval}.
          *
-         * @param sampleInterval how often the cheap counters (/proc/net/sockstat) are read, and the full socket tables when under pressure (at least 10 ms)
+         * @param sampleInterval how often the cheap counters (/proc/net/sockstat) are read, and the full socket tables when under pressure (10 ms to 1 h)
          */
         public void setSampleInterval(Duration sampleInterval) {
             this.sampleInterval = sampleInterval;
@@ -1363,7 +1363,7 @@ public class PortkeeperProperties implements Validator {
         /**
          * Returns {@code warnHorizon}.
          *
-         * @return a budget is WARN when its exhaustion is forecast within this (longer than critical-horizon)
+         * @return a budget is WARN when its exhaustion is forecast within this (1 ms to 24 h, longer than critical-horizon)
          */
         public Duration getWarnHorizon() {
             return this.warnHorizon;
@@ -1372,7 +1372,7 @@ public class PortkeeperProperties implements Validator {
         /**
          * Sets {@code warnHorizon}.
          *
-         * @param warnHorizon a budget is WARN when its exhaustion is forecast within this (longer than critical-horizon)
+         * @param warnHorizon a budget is WARN when its exhaustion is forecast within this (1 ms to 24 h, longer than critical-horizon)
          */
         public void setWarnHorizon(Duration warnHorizon) {
             this.warnHorizon = warnHorizon;

@@ -35,7 +35,7 @@ class InvalidPropertiesTest {
         "portkeeper.close.peer-close-timeout|11s|peerCloseTimeout must be at most 10 s",
         "portkeeper.close.endpoints[0].endpoint|cache.internal|endpoint must be host:port",
         "portkeeper.monitor.warn-ratio|0.9|warnRatio (0.9) must be below criticalRatio (0.85)",
-        "portkeeper.monitor.sample-interval|1ms|sampleInterval must be at least 10 ms",
+        "portkeeper.monitor.sample-interval|1ms|sampleInterval must be between 10 ms and 1 h",
         "portkeeper.health.max-destinations|-1|maxDestinations must not be negative",
         "portkeeper.health.down-at|ok|downAt must be WARN, CRITICAL or EXHAUSTED"
     })
