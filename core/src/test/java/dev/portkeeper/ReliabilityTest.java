@@ -47,9 +47,14 @@ class ReliabilityTest {
     /** Runs {@code perThread} requests on each of 8 threads; returns the failures. */
     private List<Throwable> load(ConnectionPool pool, Endpoint endpoint, int perThread, int maxGapMillis)
             throws Exception {
+        return load(pool, endpoint, THREADS, perThread, maxGapMillis);
+    }
+
+    private List<Throwable> load(ConnectionPool pool, Endpoint endpoint, int threadCount, int perThread,
+            int maxGapMillis) throws Exception {
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         List<Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
+        for (int t = 0; t < threadCount; t++) {
             int id = t;
             done.add(threads.submit(() -> {
                 for (int i = 0; i < perThread; i++) {
@@ -62,7 +67,12 @@ class ReliabilityTest {
                         failures.add(e);
                     }
                     if (maxGapMillis > 0) {
-                        Thread.sleep(ThreadLocalRandom.current().nextInt(maxGapMillis)); // the load's think time
+                        // The load's think time: well under the server's idle timeout, or well past it. A request
+                        // sent just as the server gives up on the connection races with its close, which no
+                        // check can see coming; only a protocol that may retry (HTTP's idempotent requests) can
+                        // hide that one.
+                        ThreadLocalRandom r = ThreadLocalRandom.current();
+                        Thread.sleep(r.nextBoolean() ? r.nextInt(maxGapMillis / 5) : maxGapMillis + r.nextInt(maxGapMillis / 2));
                     }
                 }
                 return null;
@@ -103,8 +113,11 @@ class ReliabilityTest {
         ConnectionPool pool = closeLater(ConnectionPool.builder().name("keep-alive-mismatch")
                 .settings(PoolSettings.custom().maxPerEndpoint(THREADS).idleTimeout(Duration.ofMinutes(5)).build())
                 .build());
-        // Think times of up to 250 ms: many borrows find a connection the server closed 100 ms into its idleness.
-        List<Throwable> failures = load(pool, server.endpoint(), 40, 250);
+        // Half the borrows come 250-375 ms after the last use: they find a connection the server closed at 100 ms.
+        // One borrower: with several, a borrower may take another's connection at any idle age, and one that the
+        // server closes just after the check races with the request, which only a protocol that may retry can
+        // hide (HttpClient over the pool does, for idempotent requests: see the httpclient5 module's tests).
+        List<Throwable> failures = load(pool, server.endpoint(), 1, 30, 250);
         assertThat(failures).isEmpty();
         assertThat(pool.closeStats().closed()).as("the server did close idle connections under the pool").isPositive();
     }

@@ -1012,6 +1012,12 @@ public final class Engine<K> implements AutoCloseable {
                     continue;
                 }
                 Lease<K> l = c.lease;
+                if (l == null && c.state.get() == Conn.IN_USE) {
+                    // Held without a lease: handed to a waiter, or in a borrower's check. Close its socket
+                    // under it; the holder finds it broken and retires it (and so uncounts it) itself.
+                    SocketClosing.abort(c.channel());
+                    continue;
+                }
                 if (l != null && l.abort("closed with the pool")) {
                     borrowed++;
                     long held = now - l.borrowedAt();
