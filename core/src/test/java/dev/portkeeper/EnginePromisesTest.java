@@ -196,19 +196,24 @@ class EnginePromisesTest {
             while (!server.isClosed()) {
                 try {
                     Socket s = server.accept();
-                    threads.execute(() -> {
-                        try (s) {
-                            s.getOutputStream().write(GREETING);
-                            InputStream in = s.getInputStream();
-                            while (in.read() >= 0) {
-                                // hold the connection until the client closes
+                    try {
+                        threads.execute(() -> {
+                            try (s) {
+                                s.getOutputStream().write(GREETING);
+                                InputStream in = s.getInputStream();
+                                while (in.read() >= 0) {
+                                    // hold the connection until the client closes
+                                }
+                            } catch (IOException e) {
+                                // the client went away
                             }
-                        } catch (IOException e) {
-                            // the client went away
-                        }
-                    });
-                } catch (IOException | java.util.concurrent.RejectedExecutionException e) {
-                    return; // closed, or the test is over
+                        });
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        s.close(); // the test is over: nobody will serve it
+                        return;
+                    }
+                } catch (IOException e) {
+                    return;
                 }
             }
         });

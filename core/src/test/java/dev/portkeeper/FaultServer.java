@@ -88,9 +88,18 @@ final class FaultServer implements AutoCloseable {
                 Socket s = server.accept();
                 accepted.incrementAndGet();
                 open.add(s);
-                threads.execute(() -> serve(s));
-            } catch (IOException | java.util.concurrent.RejectedExecutionException e) {
-                return; // closed, or closing: close() closes what was accepted
+                if (server.isClosed()) {
+                    s.close(); // close() may have closed the open list before this one joined it
+                    return;
+                }
+                try {
+                    threads.execute(() -> serve(s));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    s.close(); // closing: nobody will serve it
+                    return;
+                }
+            } catch (IOException e) {
+                return;
             }
         }
     }

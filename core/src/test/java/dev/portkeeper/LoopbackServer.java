@@ -137,9 +137,18 @@ final class LoopbackServer implements AutoCloseable {
                 Socket s = server.accept();
                 acceptCount.incrementAndGet();
                 accepted.add(s);
-                threads.execute(() -> serve(s));
-            } catch (IOException | java.util.concurrent.RejectedExecutionException e) {
-                return; // closed, or closing: close() closes what was accepted
+                if (server.isClosed()) {
+                    s.close(); // close() may have closed the accepted list before this one joined it
+                    return;
+                }
+                try {
+                    threads.execute(() -> serve(s));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    s.close(); // closing: nobody will serve it
+                    return;
+                }
+            } catch (IOException e) {
+                return;
             }
         }
     }
