@@ -67,10 +67,12 @@ class PoolFailuresThroughHttpClientTest {
                     .settings(PoolSettings.custom().maxPerEndpoint(10).maxTotal(10).build()).build();
                     CloseableHttpClient client = PortkeeperHttpClients.custom(pool).build()) {
                 String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
-                for (int i = 0; i < 5; i++) {
-                    held.add(client.executeOpen(null, new HttpGet(url), null));
-                }
                 try {
+                    // Hold connections until the 5-port range runs out: at the sixth at the latest (sooner when
+                    // the kernel still holds a port of an earlier connection), each failing the same way.
+                    for (int i = 0; i < 5; i++) {
+                        held.add(client.executeOpen(null, new HttpGet(url), null));
+                    }
                     client.execute(new HttpGet(url), r -> r.getCode());
                     return "no failure";
                 } catch (PortExhaustedException e) {
