@@ -37,6 +37,7 @@ final class CountingHttpServer implements AutoCloseable {
         return t;
     });
     private final AtomicInteger swallowed = new AtomicInteger();
+    private final java.util.concurrent.CountDownLatch acceptLoopDone = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean answering = true;
 
     private CountingHttpServer(Map<String, AtomicInteger> received, int port) throws IOException {
@@ -66,9 +67,21 @@ final class CountingHttpServer implements AutoCloseable {
         return swallowed.get();
     }
 
-    /** Stops accepting: connects are refused until a server listens on the port again. */
+    /**
+     * Stops accepting: connects are refused until a server listens on the port again. Returns once
+     * the accepting thread has left {@code accept()}: until then the kernel keeps the listening
+     * socket (the blocked call holds it) and a new server's bind on the port fails.
+     */
     void closeListener() throws IOException {
         listener.close();
+        try {
+            if (!acceptLoopDone.await(10, TimeUnit.SECONDS)) {
+                throw new IOException("the accept loop did not stop within 10 s of closing the listener");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while the listener closed");
+        }
     }
 
     /** Closes every connection (FIN), as a process that exits does, and stops its threads. */
@@ -87,14 +100,21 @@ final class CountingHttpServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (!listener.isClosed()) {
-            try {
+        try {
+            while (!listener.isClosed()) {
                 Socket s = listener.accept();
                 connections.add(s);
-                threads.execute(() -> serve(s));
-            } catch (IOException e) {
-                return; // closed
+                try {
+                    threads.execute(() -> serve(s));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    s.close(); // the server is closing: no thread will serve it
+                    return;
+                }
             }
+        } catch (IOException e) {
+            // closed
+        } finally {
+            acceptLoopDone.countDown();
         }
     }
 

@@ -95,7 +95,13 @@ class HttpServerRestartTest {
             old.stopAnswering();
             await().atMost(Duration.ofSeconds(10)).until(() -> old.swallowed() == THREADS);
             old.closeListener();
-            fresh = CountingHttpServer.start(received, port);
+            // closeListener() returns once the kernel has let go of the listening socket; should
+            // anything else still hold the port for a moment, the bind is tried again, as a
+            // restarting service would
+            java.util.concurrent.atomic.AtomicReference<CountingHttpServer> started = new java.util.concurrent.atomic.AtomicReference<>();
+            await().atMost(Duration.ofSeconds(10)).ignoreException(java.net.BindException.class)
+                    .until(() -> started.compareAndSet(null, CountingHttpServer.start(received, port)));
+            fresh = started.get();
             restarted.set(true);
             old.close();
 
