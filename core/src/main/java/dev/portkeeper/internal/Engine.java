@@ -270,6 +270,10 @@ public final class Engine<K> implements AutoCloseable {
                     try {
                         unreserve(slot);
                         dispatch();
+                        if (Thread.currentThread().isInterrupted()) {
+                            throw new InterruptedIOException("Interrupted while waiting for a connection to " + key
+                                    + " in pool " + cfg.name() + " (an idle connection was closing to make room)");
+                        }
                         throw failures.acquireTimeout(key, deadline - start, counts(slot), counts(), null);
                     } finally {
                         lock.unlock();
@@ -322,6 +326,9 @@ public final class Engine<K> implements AutoCloseable {
                 try {
                     w.wakeUp.awaitNanos(wait);
                 } catch (InterruptedException e) {
+                    // Out of the queue first: giving back dispatches, and a dispatch that still saw
+                    // this waiter would hand it a connection no one would ever use.
+                    leave(w);
                     giveBackGrant(w);
                     Thread.currentThread().interrupt();
                     InterruptedIOException ie = new InterruptedIOException("Interrupted while waiting for a connection to "
@@ -356,7 +363,7 @@ public final class Engine<K> implements AutoCloseable {
         }
     }
 
-    /** Under lock: an interrupted waiter gives back what it was granted. */
+    /** Under lock: an interrupted waiter, out of the queue, gives back what it was granted. */
     private void giveBackGrant(Waiter<K> w) {
         if (w.handed != null) {
             w.handed.state.set(Conn.IDLE);
