@@ -59,6 +59,30 @@ class LedgerTest {
         return server;
     }
 
+    /**
+     * A server on a port that no TIME_WAIT socket of the host points at: an earlier test's
+     * connections to a listener that had the same port number stay in TIME_WAIT for 60 s and would
+     * be counted with this test's (at most 20 tries).
+     */
+    private static ServerSocket serverNoTimeWaitPointsAt(Procfs procfs, List<Socket> accepted) throws IOException {
+        List<ServerSocket> tried = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                ServerSocket candidate = server(accepted);
+                InetSocketAddress remote = new InetSocketAddress("127.0.0.1", candidate.getLocalPort());
+                if (procfs.tcpTable().get().countWithRemote(remote, TcpState.TIME_WAIT) == 0) {
+                    return candidate;
+                }
+                tried.add(candidate);
+            }
+            throw new IllegalStateException("20 listening ports in a row had TIME_WAIT sockets pointing at them");
+        } finally {
+            for (ServerSocket s : tried) {
+                s.close();
+            }
+        }
+    }
+
     private static void openThreeAndClose(ConnectionPool pool, Endpoint endpoint) throws IOException {
         List<PooledConnection> held = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -75,7 +99,7 @@ class LedgerTest {
         Procfs procfs = Procfs.system();
         Assumptions.assumeTrue(procfs.isAvailable(), () -> "kernel view unavailable: " + procfs.unavailableReason());
         List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (ServerSocket server = server(accepted)) {
+        try (ServerSocket server = serverNoTimeWaitPointsAt(procfs, accepted)) {
             PortBudgetMonitor monitor = PortBudgetMonitor.builder().build();
             Endpoint endpoint = Endpoint.of("127.0.0.1", server.getLocalPort());
             openThreeAndClose(ConnectionPool.builder().portBudget(monitor).build(), endpoint);
