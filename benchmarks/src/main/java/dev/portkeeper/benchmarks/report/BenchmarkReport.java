@@ -99,10 +99,10 @@ public final class BenchmarkReport {
                 int dot = benchmark.lastIndexOf('.');
                 String klass = benchmark.substring(benchmark.lastIndexOf('.', dot - 1) + 1, dot);
                 Map<String, Double> secondary = new LinkedHashMap<>();
-                r.path("secondaryMetrics").fields().forEachRemaining(e -> secondary.put(e.getKey(),
+                r.path("secondaryMetrics").properties().forEach(e -> secondary.put(e.getKey(),
                         e.getValue().path("score").asDouble(Double.NaN)));
                 Map<String, String> params = new LinkedHashMap<>();
-                r.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+                r.path("params").properties().forEach(e -> params.put(e.getKey(), e.getValue().asText()));
                 JsonNode primary = r.path("primaryMetric");
                 results.add(new Result(klass, benchmark.substring(dot + 1), r.path("threads").asInt(),
                         primary.path("score").asDouble(), primary.path("scoreError").asDouble(Double.NaN),

@@ -96,7 +96,7 @@ class PortkeeperWebApplicationTest {
     void restClientRestTemplateAndAnHttpServiceReuseOneConnectionOfThePool() {
         assertThat(requestFactoryBuilder).isInstanceOf(PortkeeperClientHttpRequestFactoryBuilder.class);
         RestClient restClient = restClientBuilder.baseUrl(upstream()).build();
-        RestTemplate restTemplate = restTemplateBuilder.rootUri(upstream()).build();
+        RestTemplate restTemplate = restTemplateBuilder.baseUri(upstream()).build();
         int openedBefore = UPSTREAM.opened.get();
         for (int i = 0; i < 20; i++) {
             assertThat(restClient.get().uri("/items").retrieve().body(String.class)).isEqualTo("items");
