@@ -92,8 +92,12 @@ public interface PooledConnection extends Closeable {
     /**
      * Sets the read timeout for this lease only, for a protocol whose requests carry their own
      * response timeout; the {@link SocketPolicy#readTimeout()} applies again from the next lease.
-     * It is the socket's {@code SO_TIMEOUT}, precise to the millisecond: a read that times out fails
-     * with a {@link java.net.SocketTimeoutException} and leaves the connection broken.
+     * A read that times out fails with a {@link java.net.SocketTimeoutException} and leaves the
+     * connection broken. A timeout under 200 ms is the socket's {@code SO_TIMEOUT}, precise to the
+     * millisecond; from 200 ms on the pool's watchdog keeps it, as it keeps the policy's read
+     * timeout: the read is a plain blocking one (a timed read on a socket channel costs four
+     * {@code fcntl} calls and a {@code poll} more), ended within a quarter of the timeout after it
+     * runs out (within a second for long ones).
      *
      * @param timeout zero to wait forever, or at least 1 ms (at most {@link Integer#MAX_VALUE} ms)
      * @throws java.net.SocketException if the socket refuses it (it is closed)

@@ -36,6 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code borrowAndReturnWithChurnGuard}: the same, attached to a port budget under no pressure;</li>
  *   <li>{@code commonsPoolFloor}: a raw Commons Pool 2 borrow and return of a trivial object;</li>
  *   <li>{@code commonsPoolWithCheck}: Commons Pool 2 of sockets with the same check as {@code testOnBorrow};</li>
+ *   <li>{@code checkAlone}: the check's system calls alone on an idle socket of this thread (blocking
+ *       mode off, a one-byte read that finds nothing, blocking mode on: {@code fcntl} twice, {@code read},
+ *       {@code fcntl} twice), what {@code borrowAndReturn} pays the kernel;</li>
  *   <li>{@code connectAndClose}: what a pool saves, a new loopback connection (a TIME_WAIT each).</li>
  * </ul>
  */
@@ -116,6 +119,37 @@ public class BorrowReturn {
         SocketChannel channel = commonsPool.borrow(address);
         commonsPool.giveBack(address, channel);
         return channel.isOpen();
+    }
+
+    /** An idle connected socket per benchmark thread, for {@link #checkAlone}. */
+    @State(Scope.Thread)
+    public static class IdleSocket {
+        SocketChannel channel;
+        final java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+
+        @Setup(Level.Trial)
+        public void open(BorrowReturn bench) throws IOException {
+            channel = SocketChannel.open(bench.address);
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+
+    @Benchmark
+    public int checkAlone(IdleSocket idle) throws IOException {
+        SocketChannel channel = idle.channel;
+        idle.one.clear();
+        synchronized (channel.blockingLock()) {
+            channel.configureBlocking(false);
+            try {
+                return channel.read(idle.one);
+            } finally {
+                channel.configureBlocking(true);
+            }
+        }
     }
 
     @Benchmark

@@ -45,7 +45,7 @@ class BenchmarksSmokeTest {
         assertThat(results).extracting(r -> r.getParams().getBenchmark().replaceAll(".*\\.(\\w+\\.\\w+)$", "$1"))
                 .contains("EchoRoundTrip.rawSocket", "EchoRoundTrip.pooled", "EchoRoundTrip.commonsPoolNaive",
                         "EchoRoundTrip.shortConnection", "EchoRoundTrip.shortConnectionLinger0",
-                        "BorrowReturn.borrowAndReturn", "BorrowReturn.commonsPoolFloor",
+                        "BorrowReturn.borrowAndReturn", "BorrowReturn.checkAlone", "BorrowReturn.commonsPoolFloor",
                         "BorrowReturn.commonsPoolWithCheck", "BorrowReturn.connectAndClose",
                         "HttpGet.portkeeper", "HttpGet.httpClient5Pooling", "HttpGet.httpClient5PoolingLax",
                         "HttpGet.okHttp", "HttpGet.jdkHttpClient", "HttpGet.httpUrlConnection",

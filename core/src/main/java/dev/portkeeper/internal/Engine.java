@@ -179,10 +179,40 @@ public final class Engine<K> implements AutoCloseable {
         long shortestIo = Math.min(cfg.readTimeoutMillis() > 0 ? cfg.readTimeoutMillis() : Long.MAX_VALUE,
                 cfg.writeTimeoutNanos() > 0 ? TimeUnit.NANOSECONDS.toMillis(cfg.writeTimeoutNanos()) : Long.MAX_VALUE);
         if (shortestIo != Long.MAX_VALUE) {
-            // Timeouts are the watchdog's, not SO_TIMEOUT's: a timed read on a socket channel costs four
-            // fcntl calls and a poll, a plain blocking read none of them.
-            long period = Math.min(Math.max(shortestIo / 4, 10), 1000);
-            housekeeper.scheduleWithFixedDelay(this::checkIoNow, period, period, TimeUnit.MILLISECONDS);
+            watchIo(shortestIo);
+        }
+    }
+
+    /** The I/O watchdog's period now, in milliseconds; Long.MAX_VALUE while it does not run. Guarded by ioWatchLock. */
+    private volatile long ioWatchPeriodMillis = Long.MAX_VALUE;
+    private final Object ioWatchLock = new Object();
+    private java.util.concurrent.ScheduledFuture<?> ioWatch;
+
+    /**
+     * Makes the I/O watchdog end blocked calls within a quarter of {@code timeoutMillis} of their
+     * timeout (every 10 ms at the most often, every second at the least). Timeouts are the
+     * watchdog's, not SO_TIMEOUT's: a timed read on a socket channel costs four fcntl calls and a
+     * poll, a plain blocking read none of them. The period only ever shortens.
+     */
+    void watchIo(long timeoutMillis) {
+        long period = Math.min(Math.max(timeoutMillis / 4, 10), 1000);
+        if (period >= ioWatchPeriodMillis) {
+            return;
+        }
+        synchronized (ioWatchLock) {
+            if (period >= ioWatchPeriodMillis || closed) {
+                return;
+            }
+            java.util.concurrent.ScheduledFuture<?> before = ioWatch;
+            try {
+                ioWatch = housekeeper.scheduleWithFixedDelay(this::checkIoNow, period, period, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                return; // closed meanwhile
+            }
+            ioWatchPeriodMillis = period;
+            if (before != null) {
+                before.cancel(false);
+            }
         }
     }
 
@@ -914,8 +944,9 @@ public final class Engine<K> implements AutoCloseable {
     }
 
     /**
-     * The I/O watchdog: ends a read blocked longer than the read timeout (its input is shut down;
-     * the connection is then broken, and closed gracefully when given back), and aborts a write
+     * The I/O watchdog: ends a read blocked longer than its read timeout, the lease's own or the
+     * pool's (its input is shut down; the connection is then broken, and closed gracefully when
+     * given back), and aborts a write
      * blocked longer than the write timeout (a reset: unsent data cannot be taken back). The blocked
      * call fails with a {@code SocketTimeoutException} that says which.
      */
@@ -932,7 +963,7 @@ public final class Engine<K> implements AutoCloseable {
                         && l.abort("write timeout")) {
                     LOG.debug("Pool {}: {}: a write blocked past the write timeout; closing it with a reset", cfg.name(), c);
                     abort(c, Cause.BROKEN);
-                } else if (readNanos > 0 && l.readBlockedSince(now, readNanos)) {
+                } else if (l.readBlockedSince(now, readNanos)) {
                     LOG.debug("Pool {}: {}: a read blocked past the read timeout; ending it", cfg.name(), c);
                     l.timeOutRead();
                 }

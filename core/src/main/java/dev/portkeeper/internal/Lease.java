@@ -38,8 +38,16 @@ public final class Lease<K> {
     volatile boolean leakReported;
     /** Set by the watchdog: a read outlived the read timeout, and the socket's input was shut down to end it. */
     private volatile boolean readTimedOut;
-    /** Whether this lease set its own read timeout (SO_TIMEOUT), to be cleared at its end. */
+    /** Whether this lease set its own read timeout as SO_TIMEOUT (a short one), to be cleared at its end. */
     volatile boolean readTimeoutChanged;
+    /** The lease's own read timeout kept by the watchdog, in nanoseconds; 0 for none; -1 for the pool's. */
+    private volatile long ownReadTimeoutNanos = -1;
+
+    /**
+     * Read timeouts from this length on are kept by the engine's watchdog (a plain blocking read,
+     * ended within a quarter of the timeout); shorter ones are SO_TIMEOUT, precise to the millisecond.
+     */
+    static final int WATCHED_FROM_MILLIS = 200;
 
     Lease(Engine<K> engine, Conn<K> conn, long borrowedAt, Throwable borrowSite) {
         this.engine = engine;
@@ -98,13 +106,29 @@ public final class Lease<K> {
     /** @param millis the read timeout for this lease, 0 for none @throws java.net.SocketException if the socket refuses it */
     public void setReadTimeout(int millis) throws SocketException {
         checkLive();
-        conn.channel().socket().setSoTimeout(millis);
-        readTimeoutChanged = true;
+        if (millis > 0 && millis < WATCHED_FROM_MILLIS) {
+            conn.channel().socket().setSoTimeout(millis);
+            readTimeoutChanged = true;
+            ownReadTimeoutNanos = 0; // SO_TIMEOUT's, not the watchdog's
+            return;
+        }
+        if (readTimeoutChanged) {
+            conn.channel().socket().setSoTimeout(0);
+            readTimeoutChanged = false;
+        }
+        if (millis > 0) {
+            engine.watchIo(millis);
+        }
+        ownReadTimeoutNanos = millis * 1_000_000L;
     }
 
     /** @return the read timeout in force on this lease, in milliseconds @throws SocketException if the socket is closed */
     public int readTimeout() throws SocketException {
-        return readTimeoutChanged ? conn.channel().socket().getSoTimeout() : (int) engine.readTimeoutMillis();
+        if (readTimeoutChanged) {
+            return conn.channel().socket().getSoTimeout();
+        }
+        long own = ownReadTimeoutNanos;
+        return (int) (own >= 0 ? own / 1_000_000L : engine.readTimeoutMillis());
     }
 
     /** @return the attachment, or null */
@@ -154,12 +178,17 @@ public final class Lease<K> {
     }
 
     /**
-     * The engine's watchdog: a read blocked past the pool's read timeout. A lease with a read
-     * timeout of its own has SO_TIMEOUT set instead, and the watchdog leaves it alone.
+     * The engine's watchdog: a read blocked past the lease's own read timeout, or else the pool's.
+     * A lease whose own timeout is short has SO_TIMEOUT set instead, and the watchdog leaves it alone.
      */
     boolean readBlockedSince(long now, long timeoutNanos) {
         long started = readStartedAt;
-        return started != 0 && !readTimeoutChanged && now - started >= timeoutNanos;
+        if (started == 0 || readTimeoutChanged) {
+            return false;
+        }
+        long own = ownReadTimeoutNanos;
+        long timeout = own >= 0 ? own : timeoutNanos;
+        return timeout > 0 && now - started >= timeout;
     }
 
     /**
@@ -186,8 +215,9 @@ public final class Lease<K> {
 
     private SocketTimeoutException readTimedOutFailure() {
         brokenBy = Cause.BROKEN;
+        long own = ownReadTimeoutNanos;
         return new SocketTimeoutException(conn + ": read timed out: no byte from the peer within the read timeout ("
-                + engine.readTimeoutMillis() + " ms)");
+                + (own > 0 ? own / 1_000_000L + " ms, this lease's" : engine.readTimeoutMillis() + " ms") + ")");
     }
 
     /** The engine's watchdog: a write blocked past the write timeout. */

@@ -231,6 +231,23 @@ final class LeaseSocket extends Socket {
         T get() throws IOException;
     }
 
+    /**
+     * What a read answers while probing: HttpCore takes it as "no data within the timeout". It has
+     * no stack trace, which would cost more than the whole probe (it is thrown on every borrow).
+     */
+    private static final class ProbeTimeout extends SocketTimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        ProbeTimeout() {
+            super("probe: no I/O");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
     private final class LeaseInput extends InputStream {
         @Override
         public int read() throws IOException {
@@ -242,7 +259,7 @@ final class LeaseSocket extends Socket {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (probing) {
-                throw new SocketTimeoutException("probe: no I/O");
+                throw new ProbeTimeout();
             }
             try {
                 return current("read").input().read(b, off, len);

@@ -286,6 +286,15 @@ public final class BenchmarkReport {
         }
         if (!threads("BorrowReturn").isEmpty()) {
             md.append("\n## Borrow and return (pool overhead alone)\n\n");
+            if (threads("BorrowReturn").stream().anyMatch(t -> find("BorrowReturn", "checkAlone", t).isPresent())) {
+                md.append("The check's system calls alone (`checkAlone`) against the whole borrow and return:\n\n");
+                md.append("| threads | checkAlone / borrowAndReturn |\n|---|---|\n");
+                for (int t : threads("BorrowReturn")) {
+                    md.append("| ").append(t).append(" | ").append(ratio("BorrowReturn", "checkAlone", "borrowAndReturn", t))
+                            .append(" |\n");
+                }
+                md.append("\n");
+            }
             table(md, "BorrowReturn", "%,.0f ns");
         }
         if (!threads("TcpTableParseBenchmark").isEmpty()) {
