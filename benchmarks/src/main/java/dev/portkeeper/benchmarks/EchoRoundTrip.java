@@ -39,8 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       reset instead of a TIME_WAIT.</li>
  * </ul>
  * The secondary figure {@code timeWaitCreated} is the TIME_WAIT sockets the kernel shows created
- * during each iteration (per second, like the primary); divided by the primary it gives TIME_WAIT
- * per request. Short connections churn ports: run in a network namespace with {@code tcp_tw_reuse=0}
+ * during each iteration (its count at the end less its count at the start; JMH sums the
+ * iterations' counts), which over the requests of those iterations gives TIME_WAIT per request.
+ * Short connections churn ports: run in a network namespace with {@code tcp_tw_reuse=0}
  * ({@code benchmarks/run.sh} does when root).
  */
 @State(Scope.Benchmark)
@@ -57,7 +58,8 @@ public class EchoRoundTrip {
     NaiveCommonsPool commonsPool;
     Endpoint endpoint;
     InetSocketAddress address;
-    long iterationStart;
+    /** The TIME_WAIT sockets toward the server when the iteration began. */
+    double timeWaitAtStart;
     final AtomicBoolean counted = new AtomicBoolean();
 
     @Setup(Level.Trial)
@@ -72,7 +74,7 @@ public class EchoRoundTrip {
 
     @Setup(Level.Iteration)
     public void startIteration() {
-        iterationStart = System.nanoTime();
+        timeWaitAtStart = KernelTimeWait.count(address.getPort());
         counted.set(false);
     }
 
@@ -97,7 +99,7 @@ public class EchoRoundTrip {
         @TearDown(Level.Iteration)
         public void count(EchoRoundTrip bench) {
             if (bench.counted.compareAndSet(false, true)) {
-                timeWaitCreated = KernelTimeWait.createdSince(bench.iterationStart, bench.address.getPort());
+                timeWaitCreated = KernelTimeWait.count(bench.address.getPort()) - bench.timeWaitAtStart;
             }
         }
     }

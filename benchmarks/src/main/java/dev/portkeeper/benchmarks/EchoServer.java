@@ -39,7 +39,12 @@ final class EchoServer implements AutoCloseable {
             try {
                 Socket s = server.accept();
                 s.setTcpNoDelay(true);
-                threads.execute(() -> echo(s));
+                try {
+                    threads.execute(() -> echo(s));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    s.close(); // closing: no thread will echo it
+                    return;
+                }
             } catch (IOException e) {
                 return;
             }
