@@ -17,13 +17,16 @@
  *
  * <p>{@code dev.portkeeper.internal}, the engine, is not exported. Micrometer and Resilience4j are
  * required {@code static}: only the metrics and resilience packages use them, and the rest of the
- * module runs without them.
+ * module runs without them; transitively, since the metrics and resilience packages show their
+ * types in their signatures (a module that uses those packages reads them too). They are automatic
+ * modules (their jars name themselves), which javac would warn about.
  */
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module dev.portkeeper.core {
     requires transitive org.slf4j;
     requires jdk.net;
-    requires static micrometer.core;
-    requires static io.github.resilience4j.circuitbreaker;
+    requires static transitive micrometer.core;
+    requires static transitive io.github.resilience4j.circuitbreaker;
     requires static io.github.resilience4j.core;
     requires static io.github.resilience4j.micrometer;
 

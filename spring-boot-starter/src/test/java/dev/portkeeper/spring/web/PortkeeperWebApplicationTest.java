@@ -6,6 +6,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.jayway.jsonpath.JsonPath;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -129,7 +131,12 @@ class PortkeeperWebApplicationTest {
         assertThat(JsonPath.<Integer>read(body, "$.details.pools.web.total")).isGreaterThanOrEqualTo(1);
         if (JsonPath.<Boolean>read(body, "$.details.kernelView")) {
             assertThat(JsonPath.<Integer>read(body, "$.details.closeWaitHeld")).isGreaterThanOrEqualTo(0);
-            List<Map<String, Object>> destinations = JsonPath.read(body, "$.details.destinations");
+            // Health shows the monitor's latest sample: the upstream's destination appears with the
+            // first sample taken after the request.
+            await().atMost(Duration.ofSeconds(10)).until(() -> !JsonPath.<List<Object>>read(
+                    actuator("/actuator/health/portkeeper"), "$.details.destinations").isEmpty());
+            List<Map<String, Object>> destinations = JsonPath.read(actuator("/actuator/health/portkeeper"),
+                    "$.details.destinations");
             assertThat(destinations).isNotEmpty()
                     .allSatisfy(d -> assertThat(d).containsKeys("destination", "used", "capacity", "level",
                             "secondsToExhaustion"));
