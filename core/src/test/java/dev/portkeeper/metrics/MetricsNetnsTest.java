@@ -224,6 +224,9 @@ class MetricsNetnsTest {
                 }
                 r.put("open seconds", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
                 await(() -> served.get() >= SOCKETS);
+                // Closing sockets (FIN-WAIT) still become TIME_WAIT: count once none is left, so that
+                // ss and the scrape that follows see the same TIME_WAIT sockets.
+                await(() -> ss().keySet().stream().noneMatch(k -> k.startsWith("127.0.0.1:" + TIME_WAIT_PORT + " FIN-WAIT")));
                 TreeMap<String, Integer> kernel = ss();
                 r.put("served", Integer.toString(served.get()));
                 r.put("ss", kernel.toString());
