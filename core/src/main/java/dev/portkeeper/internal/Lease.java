@@ -275,36 +275,12 @@ public final class Lease<K> {
     }
 
     private final class WatchedInput extends InputStream {
+        /** For read(): the lease has one borrower at a time. */
+        private final byte[] one = new byte[1];
+
         @Override
         public int read() throws IOException {
-            checkLive();
-            int b = conn.takePushback();
-            if (b >= 0) {
-                return b;
-            }
-            readStartedAt = System.nanoTime() | 1;
-            try {
-                int r = conn.in().read();
-                if (r < 0) {
-                    if (readTimedOut) {
-                        throw readTimedOutFailure();
-                    }
-                    sawEndOfStream();
-                }
-                return r;
-            } catch (SocketTimeoutException e) {
-                if (brokenBy == null) {
-                    brokenBy = Cause.BROKEN;
-                }
-                throw e;
-            } catch (IOException e) {
-                if (readTimedOut) {
-                    throw readTimedOutFailure();
-                }
-                throw failed(e, "read");
-            } finally {
-                readStartedAt = 0;
-            }
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
