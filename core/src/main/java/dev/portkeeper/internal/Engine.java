@@ -946,9 +946,9 @@ public final class Engine<K> implements AutoCloseable {
     /**
      * The I/O watchdog: ends a read blocked longer than its read timeout, the lease's own or the
      * pool's (its input is shut down; the connection is then broken, and closed gracefully when
-     * given back), and aborts a write
-     * blocked longer than the write timeout (a reset: unsent data cannot be taken back). The blocked
-     * call fails with a {@code SocketTimeoutException} that says which.
+     * given back), and aborts a write blocked longer than the write timeout (a reset: unsent data
+     * cannot be taken back). The blocked call fails with a {@code SocketTimeoutException} that says
+     * which.
      */
     void checkIoNow() {
         long now = System.nanoTime();
