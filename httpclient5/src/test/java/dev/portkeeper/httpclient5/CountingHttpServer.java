@@ -43,8 +43,14 @@ final class CountingHttpServer implements AutoCloseable {
     private CountingHttpServer(Map<String, AtomicInteger> received, int port) throws IOException {
         this.received = received;
         listener = new ServerSocket();
-        listener.setReuseAddress(true); // the restarted server binds while the old one's connections live
-        listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        try {
+            listener.setReuseAddress(true); // the restarted server binds while the old one's connections live
+            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        } catch (IOException e) {
+            listener.close();
+            threads.shutdownNow();
+            throw e;
+        }
         threads.execute(this::acceptLoop);
     }
 

@@ -30,11 +30,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A server restarted under load, through HttpClient: 8 threads send GETs (four of them) and POSTs
- * (the other four), each with an id the server counts. The old server stops answering (so that every thread has a request in flight),
- * a new one takes the port, then the old one exits, closing its connections. GETs never fail (the
- * stale connections are retried on the new server); each POST that was in flight fails with an
- * exception that says it may have reached the server, and no POST's id ever arrives twice (a GET
- * the old server swallowed arrives twice: its retry is the point).
+ * (the other four), each with an id the server counts. The old server stops answering (so that
+ * every thread has a request in flight), a new one takes the port, then the old one exits, closing
+ * its connections. GETs never fail (the stale connections are retried on the new server); each
+ * POST that was in flight fails with an exception that says it may have reached the server, and no
+ * POST's id ever arrives twice (a GET the old server swallowed arrives twice: its retry is the
+ * point).
  */
 class HttpServerRestartTest {
     private static final int THREADS = 8;
