@@ -83,25 +83,7 @@ final class FaultServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (!server.isClosed()) {
-            try {
-                Socket s = server.accept();
-                accepted.incrementAndGet();
-                open.add(s);
-                if (server.isClosed()) {
-                    s.close(); // close() may have closed the open list before this one joined it
-                    return;
-                }
-                try {
-                    threads.execute(() -> serve(s));
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    s.close(); // closing: nobody will serve it
-                    return;
-                }
-            } catch (IOException e) {
-                return;
-            }
-        }
+        AcceptLoop.run(server, accepted, open, threads, this::serve);
     }
 
     private void serve(Socket s) {

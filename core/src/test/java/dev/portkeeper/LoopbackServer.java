@@ -132,25 +132,7 @@ final class LoopbackServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (!server.isClosed()) {
-            try {
-                Socket s = server.accept();
-                acceptCount.incrementAndGet();
-                accepted.add(s);
-                if (server.isClosed()) {
-                    s.close(); // close() may have closed the accepted list before this one joined it
-                    return;
-                }
-                try {
-                    threads.execute(() -> serve(s));
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    s.close(); // closing: nobody will serve it
-                    return;
-                }
-            } catch (IOException e) {
-                return;
-            }
-        }
+        AcceptLoop.run(server, acceptCount, accepted, threads, this::serve);
     }
 
     private void serve(Socket s) {
