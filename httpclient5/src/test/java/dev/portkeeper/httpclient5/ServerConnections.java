@@ -6,10 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** WireMock's side of the connections: how many it accepted and closed, and what it wrote. */
-final class ServerConnections implements WiremockNetworkTrafficListener {
-    final AtomicInteger opened = new AtomicInteger();
-    final AtomicInteger closed = new AtomicInteger();
+/**
+ * WireMock's side of the connections: how many it accepted and closed, and what it wrote. Public
+ * for the starter's tests, which get it through this module's test-jar.
+ */
+public final class ServerConnections implements WiremockNetworkTrafficListener {
+    public final AtomicInteger opened = new AtomicInteger();
+    public final AtomicInteger closed = new AtomicInteger();
     private final StringBuffer outgoing = new StringBuffer();
 
     @Override
@@ -31,7 +34,7 @@ final class ServerConnections implements WiremockNetworkTrafficListener {
         closed.incrementAndGet();
     }
 
-    String outgoing() {
+    public String outgoing() {
         return outgoing.toString();
     }
 }

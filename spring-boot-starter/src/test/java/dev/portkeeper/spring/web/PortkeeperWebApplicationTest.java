@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.jayway.jsonpath.JsonPath;
 import dev.portkeeper.ConnectionPool;
+import dev.portkeeper.httpclient5.ServerConnections;
 import dev.portkeeper.spring.PortkeeperClientHttpRequestFactoryBuilder;
 import java.io.IOException;
 import java.net.URI;
